@@ -1,0 +1,42 @@
+/// <reference lib="webworker" />
+/**
+ * Counts live GPU buffers in the worker it is imported into (before anything creates a device), and answers
+ * queries on a BroadcastChannel so tests can check that generation and dispose leave no buffer behind.
+ */
+const live = new Set<GPUBuffer>();
+let created = 0;
+let destroyed = 0;
+
+if (typeof GPUDevice !== 'undefined') {
+  const createBuffer = GPUDevice.prototype.createBuffer;
+  GPUDevice.prototype.createBuffer = function (this: GPUDevice, descriptor: GPUBufferDescriptor) {
+    const buffer = createBuffer.call(this, descriptor);
+    live.add(buffer);
+    created++;
+    return buffer;
+  };
+  const destroy = GPUBuffer.prototype.destroy;
+  GPUBuffer.prototype.destroy = function (this: GPUBuffer) {
+    if (live.delete(this)) destroyed++;
+    return destroy.call(this);
+  };
+}
+
+export interface GpuBufferCounts {
+  live: number;
+  created: number;
+  destroyed: number;
+  /** Live buffers that Speculo itself allocated (cache cuts), by label. */
+  liveSpeculo: number;
+}
+
+const channel = new BroadcastChannel('speculo-gpu-buffer-counter');
+channel.onmessage = (event: MessageEvent<{ query: number }>) => {
+  const counts: GpuBufferCounts = {
+    live: live.size,
+    created,
+    destroyed,
+    liveSpeculo: [...live].filter((b) => b.label.startsWith('speculo')).length,
+  };
+  channel.postMessage({ reply: event.data.query, counts });
+};

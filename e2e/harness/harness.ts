@@ -1,0 +1,86 @@
+import { wrap } from 'comlink';
+import { createSpeculo, type EngineOptions, type LoadProgress, type SpeculoEngine } from 'speculo';
+import type { GpuBufferCounts } from './gpu-buffer-counter.js';
+import { offlineSources } from './offline-env.js';
+import type { TransformersSmoke } from './transformers-smoke.worker.js';
+
+/**
+ * Functions the Playwright tests call through `page.evaluate`. Everything model-related runs in workers;
+ * the page only forwards calls and keeps engines by handle.
+ */
+const engines = new Map<number, SpeculoEngine>();
+let nextHandle = 1;
+
+const harness = {
+  async webgpuAdapter() {
+    const adapter = await navigator.gpu?.requestAdapter();
+    return adapter ? { vendor: adapter.info.vendor, architecture: adapter.info.architecture } : null;
+  },
+  async transformersGreedy(model: string, device: 'webgpu' | 'wasm', prompt: string, maxNewTokens: number) {
+    const worker = new Worker(new URL('./transformers-smoke.worker.ts', import.meta.url), { type: 'module' });
+    try {
+      return await wrap<TransformersSmoke>(worker).greedy(model, device, prompt, maxNewTokens);
+    } finally {
+      worker.terminate();
+    }
+  },
+  /** Loads an engine on the fixtures; with `instrumented`, its worker counts GPU buffers. */
+  async tokenize(model: string, texts: string[]) {
+    const worker = new Worker(new URL('./transformers-smoke.worker.ts', import.meta.url), { type: 'module' });
+    try {
+      return await wrap<TransformersSmoke>(worker).tokenize(model, texts);
+    } finally {
+      worker.terminate();
+    }
+  },
+  async createEngine(options: Omit<EngineOptions, 'localModelPath' | 'allowRemoteModels' | 'wasmPaths' | 'onProgress' | 'worker'>, instrumented = false) {
+    const progress: LoadProgress[] = [];
+    const worker = instrumented ? new Worker(new URL('./instrumented-engine.worker.ts', import.meta.url), { type: 'module' }) : undefined;
+    const engine = await createSpeculo({ ...offlineSources, ...options, ...(worker ? { worker } : {}), onProgress: (p) => progress.push(p) });
+    const handle = nextHandle++;
+    engines.set(handle, engine);
+    return { handle, info: engine.info, progress };
+  },
+  engine(handle: number): SpeculoEngine {
+    const engine = engines.get(handle);
+    if (!engine) throw new Error(`no engine ${handle}`);
+    return engine;
+  },
+  async disposeEngine(handle: number) {
+    await harness.engine(handle).dispose();
+    engines.delete(handle);
+  },
+  /** Asks the instrumented worker(s) for their GPU buffer counts. */
+  gpuBufferCounts(): Promise<GpuBufferCounts> {
+    const channel = new BroadcastChannel('speculo-gpu-buffer-counter');
+    const query = Math.random();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no instrumented worker answered')), 5000);
+      channel.onmessage = (event: MessageEvent<{ reply: number; counts: GpuBufferCounts }>) => {
+        if (event.data.reply !== query) return;
+        clearTimeout(timer);
+        channel.close();
+        resolve(event.data.counts);
+      };
+      channel.postMessage({ query });
+    });
+  },
+  /** Runs `fn` and returns its value or the error's name, code and message (errors do not survive evaluate). */
+  async capture<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; name: string; code?: string; message: string; isRangeError: boolean; fields: Record<string, unknown> }> {
+    try {
+      return { ok: true, value: await fn() };
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      const fields = Object.fromEntries(Object.entries(err).filter(([k]) => !['stack', 'message'].includes(k)));
+      return { ok: false, name: err.name, code: err.code, message: err.message, isRangeError: e instanceof RangeError, fields };
+    }
+  },
+};
+
+declare global {
+  interface Window {
+    harness: typeof harness;
+  }
+}
+window.harness = harness;
+document.getElementById('status')!.textContent = 'ready';

@@ -1,0 +1,40 @@
+import { defineConfig } from '@playwright/test';
+import { chromiumPath, noWebGpuFlags, swiftshaderWebGpuFlags } from './chromium.js';
+
+const port = Number(process.env.SPECULO_TEST_PORT ?? 5199);
+
+export default defineConfig({
+  testDir: './tests',
+  // SwiftShader runs WebGPU on the CPU: one browser at a time keeps timings sane on 2 cores.
+  workers: 1,
+  fullyParallel: false,
+  timeout: 180_000,
+  expect: { timeout: 30_000 },
+  reporter: [['list'], ['json', { outputFile: '../test-results/browser-results.json' }]],
+  outputDir: '../test-results/artifacts',
+  use: {
+    baseURL: `http://localhost:${port}`,
+    trace: 'off',
+  },
+  webServer: {
+    command: `npx vite --port ${port} --strictPort`,
+    cwd: '..',
+    url: `http://localhost:${port}/e2e/harness/index.html`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 120_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+  projects: [
+    {
+      name: 'webgpu',
+      metadata: { device: 'webgpu' },
+      use: { browserName: 'chromium', launchOptions: { executablePath: chromiumPath(), args: swiftshaderWebGpuFlags } },
+    },
+    {
+      name: 'wasm',
+      metadata: { device: 'wasm' },
+      use: { browserName: 'chromium', launchOptions: { executablePath: chromiumPath(), args: noWebGpuFlags } },
+    },
+  ],
+});

@@ -1,0 +1,18 @@
+import { expect, type Page, type TestInfo } from '@playwright/test';
+
+/** The device a project runs on: `webgpu` (SwiftShader) or `wasm` (no adapter). */
+export function projectDevice(testInfo: TestInfo): 'webgpu' | 'wasm' {
+  return testInfo.project.metadata['device'] as 'webgpu' | 'wasm';
+}
+
+/** Opens the harness page, failing the test on any page or console error. */
+export async function openHarness(page: Page): Promise<string[]> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  await page.goto('/e2e/harness/index.html');
+  await expect(page.locator('#status')).toHaveText('ready', { timeout: 60_000 });
+  return errors;
+}

@@ -1,0 +1,126 @@
+import { Tensor } from 'onnxruntime-web/webgpu';
+import type { GpuCopyBatch } from './gpu-copy-batch.js';
+
+/** One cache input of the model and the output that refreshes it, e.g. past_key_values.0.key ← present.0.key. */
+export interface CacheSlot {
+  readonly inputName: string;
+  readonly outputName: string;
+  /** Declared [batch, heads, past_sequence_length, head_dim] with the numeric dims read from the model. */
+  readonly heads: number;
+  readonly headDim: number;
+  readonly dataType: 'float32' | 'float16';
+}
+
+const bytesPerElement = { float32: 4, float16: 2 } as const;
+
+/**
+ * The key/value cache of one causal LM, kept where ORT left it: GPU buffers on WebGPU, typed arrays on WASM.
+ * Rolling back a rejected speculation cuts every tensor to a prefix of the sequence axis without downloading
+ * anything: on the GPU, one buffer copy per head into a fresh buffer.
+ */
+export class KvCache {
+  private tensors = new Map<string, Tensor>();
+  private seqLength = 0;
+
+  constructor(readonly slots: readonly CacheSlot[]) {
+    this.reset();
+  }
+
+  /** Number of positions the cache holds. */
+  get length(): number {
+    return this.seqLength;
+  }
+
+  /** The cache tensors as session feeds, by input name. */
+  feeds(): Record<string, Tensor> {
+    return Object.fromEntries(this.tensors);
+  }
+
+  /**
+   * Takes the `present.*` outputs of a forward pass as the new cache and releases the tensors they replace
+   * (which were this pass's inputs and are no longer needed).
+   */
+  adopt(outputs: Record<string, Tensor>): void {
+    let length = -1;
+    for (const slot of this.slots) {
+      const next = outputs[slot.outputName];
+      if (!next) throw new Error(`the model returned no "${slot.outputName}" output`);
+      const previous = this.tensors.get(slot.inputName);
+      if (previous && previous !== next) previous.dispose();
+      this.tensors.set(slot.inputName, next);
+      length = next.dims[2]!;
+    }
+    this.seqLength = Math.max(length, 0);
+  }
+
+  /**
+   * Keeps the first `keep` positions. GPU tensors are copied prefix-by-head into new buffers through `batch`
+   * (the caller submits once for all caches of a round); CPU tensors are sliced.
+   */
+  truncate(keep: number, batch: GpuCopyBatch | null): void {
+    if (keep === this.seqLength) return;
+    if (keep > this.seqLength || keep < 0) {
+      throw new RangeError(`cannot cut a cache of ${this.seqLength} positions to ${keep}`);
+    }
+    if (keep === 0) {
+      this.reset();
+      return;
+    }
+    for (const slot of this.slots) {
+      const old = this.tensors.get(slot.inputName)!;
+      const cut = old.location === 'gpu-buffer' ? this.cutOnGpu(slot, old, keep, batch) : cutOnCpu(slot, old, keep);
+      this.tensors.set(slot.inputName, cut);
+    }
+    this.seqLength = keep;
+  }
+
+  /** Drops everything and starts from an empty cache. */
+  reset(): void {
+    this.disposeTensors();
+    for (const slot of this.slots) {
+      const empty = slot.dataType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+      this.tensors.set(slot.inputName, new Tensor(slot.dataType, empty, [1, slot.heads, 0, slot.headDim]));
+    }
+    this.seqLength = 0;
+  }
+
+  dispose(): void {
+    this.disposeTensors();
+  }
+
+  private disposeTensors(): void {
+    for (const t of this.tensors.values()) t.dispose();
+    this.tensors.clear();
+  }
+
+  private cutOnGpu(slot: CacheSlot, old: Tensor, keep: number, batch: GpuCopyBatch | null): Tensor {
+    if (!batch) throw new Error('a GPU-resident cache needs a GPU copy batch to be cut');
+    const rowBytes = slot.headDim * bytesPerElement[slot.dataType];
+    const oldHeadStride = this.seqLength * rowBytes;
+    const newHeadStride = keep * rowBytes;
+    const buffer = batch.createBuffer(slot.heads * newHeadStride, `speculo ${slot.inputName}`);
+    for (let h = 0; h < slot.heads; h++) {
+      batch.copy(old.gpuBuffer as GPUBuffer, h * oldHeadStride, buffer, h * newHeadStride, newHeadStride);
+    }
+    batch.retireAfterSubmit(() => old.dispose());
+    return Tensor.fromGpuBuffer(buffer, {
+      dataType: slot.dataType,
+      dims: [1, slot.heads, keep, slot.headDim],
+      dispose: () => buffer.destroy(),
+    });
+  }
+}
+
+function cutOnCpu(slot: CacheSlot, old: Tensor, keep: number): Tensor {
+  const length = old.dims[2]!;
+  const source = old.data as Float32Array | Uint16Array;
+  // fp16 data may come back as Uint16Array or Float16Array depending on the runtime: keep whichever it was.
+  const Typed = source.constructor as new (length: number) => Float32Array | Uint16Array;
+  const target = new Typed(slot.heads * keep * slot.headDim);
+  for (let h = 0; h < slot.heads; h++) {
+    const from = h * length * slot.headDim;
+    target.set(source.subarray(from, from + keep * slot.headDim), h * keep * slot.headDim);
+  }
+  old.dispose();
+  return new Tensor(slot.dataType, target, [1, slot.heads, keep, slot.headDim]);
+}

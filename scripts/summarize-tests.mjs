@@ -1,0 +1,14 @@
+// Prints one closing line for both test runners: "tests: N passed, N failed, N skipped".
+import { existsSync, readFileSync } from 'node:fs';
+
+let passed = 0, failed = 0, skipped = 0;
+const [nodeFile, browserFile] = process.argv.slice(2);
+if (existsSync(nodeFile)) {
+  const r = JSON.parse(readFileSync(nodeFile, 'utf8'));
+  passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
+} else failed++;
+if (existsSync(browserFile)) {
+  const s = JSON.parse(readFileSync(browserFile, 'utf8')).stats;
+  passed += s.expected + s.flaky; failed += s.unexpected; skipped += s.skipped;
+} else failed++;
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);

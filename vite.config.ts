@@ -1,0 +1,97 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { cp, mkdir } from 'node:fs/promises';
+import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Connect, Plugin, PreviewServer, ViteDevServer } from 'vite';
+import { defineConfig } from 'vite';
+
+const repoRoot = dirname(fileURLToPath(import.meta.url));
+/** Where `npm run fixtures` writes the offline models. */
+const fixturesDir = resolve(process.env.SPECULO_FIXTURES_DIR ?? join(repoRoot, '.fixtures', 'models'));
+const ortDistDir = join(repoRoot, 'node_modules', 'onnxruntime-web', 'dist');
+/** ORT's asyncify build is what transformers.js 4.3 loads; it must come from our own origin, never a CDN. */
+const ortFiles = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
+
+const contentTypes: Record<string, string> = {
+  '.json': 'application/json',
+  '.onnx': 'application/octet-stream',
+  '.onnx_data': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+  '.mjs': 'text/javascript',
+};
+
+/** Serves a folder under a URL prefix, refusing paths that escape it. */
+function serveFolder(prefix: string, folder: string, allow?: (file: string) => boolean): Connect.NextHandleFunction {
+  return (req, res, next) => {
+    const url = req.url ? decodeURIComponent(req.url.split('?')[0]!) : '';
+    if (!url.startsWith(prefix)) return next();
+    const relative = normalize(url.slice(prefix.length));
+    const file = join(folder, relative);
+    if (!file.startsWith(folder) || (allow && !allow(relative)) || !existsSync(file) || !statSync(file).isFile()) {
+      res.statusCode = 404;
+      res.end(`not found: ${url}`);
+      return;
+    }
+    res.setHeader('Content-Type', contentTypes[extname(file)] ?? 'application/octet-stream');
+    res.setHeader('Content-Length', String(statSync(file).size));
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    createReadStream(file).pipe(res);
+  };
+}
+
+/**
+ * Makes the fixture models (`/models/`) and ORT's wasm runtime (`/ort/`) part of the site, in dev, preview and
+ * build alike, so nothing is fetched from a hub or CDN.
+ */
+function offlineAssets(): Plugin {
+  let outDir = '';
+  const install = (server: ViteDevServer | PreviewServer) => {
+    server.middlewares.use(serveFolder('/models/', fixturesDir));
+    server.middlewares.use(serveFolder('/ort/', ortDistDir, (f) => ortFiles.includes(f)));
+  };
+  return {
+    name: 'speculo-offline-assets',
+    configureServer: install,
+    configurePreviewServer: install,
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    async closeBundle() {
+      if (!outDir || !existsSync(outDir)) return;
+      await mkdir(join(outDir, 'ort'), { recursive: true });
+      for (const f of ortFiles) await cp(join(ortDistDir, f), join(outDir, 'ort', f));
+      if (existsSync(fixturesDir)) await cp(fixturesDir, join(outDir, 'models'), { recursive: true });
+    },
+  };
+}
+
+/** Cross-origin isolation gives ORT's WASM backend SharedArrayBuffer, hence threads. */
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  root: repoRoot,
+  base: './',
+  plugins: [offlineAssets()],
+  server: { port: 5173, strictPort: false, headers: isolationHeaders, fs: { allow: [repoRoot] } },
+  preview: { port: 4173, strictPort: false, headers: isolationHeaders },
+  worker: { format: 'es' },
+  optimizeDeps: {
+    // The worker imports transformers.js; pre-bundling it once up front avoids a reload mid-test.
+    include: ['@huggingface/transformers', 'comlink'],
+    exclude: ['speculo'],
+  },
+  build: {
+    outDir: 'dist/site',
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: {
+      input: {
+        demo: join(repoRoot, 'demo', 'index.html'),
+        harness: join(repoRoot, 'e2e', 'harness', 'index.html'),
+      },
+    },
+  },
+});
