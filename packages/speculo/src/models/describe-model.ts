@@ -1,13 +1,5 @@
-import type { ModelDescription } from '../compat/compatibility.js';
+import { vocabSampleIds, type ModelDescription } from '../compat/compatibility.js';
 import type { ModelHeader } from './load-model.js';
-
-/** Token ids sampled for the vocabulary comparison: all of the first 512, then every 97th. */
-function sampleIds(size: number): number[] {
-  const ids: number[] = [];
-  for (let id = 0; id < size; id += id < 512 ? 1 : 97) ids.push(id);
-  if (size > 0 && ids.at(-1) !== size - 1) ids.push(size - 1);
-  return ids;
-}
 
 /** Reads what the compatibility check compares from a model's config and tokenizer. */
 export function describeModel(header: ModelHeader, generationEos: number[]): ModelDescription {
@@ -32,7 +24,7 @@ export function describeModel(header: ModelHeader, generationEos: number[]): Mod
       unk: special('unk_token_id'),
     },
     eosTokenIds: generationEos,
-    vocabSample: sampleIds(byId.length).map((id) => byId[id]),
+    vocabSample: vocabSampleIds(byId.length).map((id) => byId[id]),
   };
 }
 

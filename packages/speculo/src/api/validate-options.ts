@@ -1,0 +1,166 @@
+import type { SamplingParams } from '../sampling/logits-processing.js';
+import { assertStopStrings } from '../stream/stop-strings.js';
+
+/** One turn of a chat, rendered with the target tokenizer's chat template. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** Options of one `generate` call. Give exactly one of `prompt` and `messages`. */
+export interface GenerateOptions {
+  /** Raw text to continue, tokenised as is (no chat template). */
+  prompt?: string;
+  /** A conversation; the target tokenizer's chat template turns it into the prompt. */
+  messages?: ChatMessage[];
+  /** Upper bound on generated tokens, EOS included. Integer ≥ 1; default 128. */
+  maxNewTokens?: number;
+  /** Sampling temperature, ≥ 0; 0 (the default) is greedy decoding. */
+  temperature?: number;
+  /** Keep only the k most likely tokens when sampling; integer ≥ 0, 0 (default) disables it. */
+  topK?: number;
+  /** Nucleus sampling mass in (0, 1]; 1 (default) disables it. */
+  topP?: number;
+  /** Seed of the sampling PRNG, an integer in 0..2^32 − 1 (default 0); a seed reproduces a sampled run. */
+  seed?: number;
+  /** Generation ends before the first occurrence of any of these strings, which is not emitted. */
+  stop?: string[];
+  /** γ, the number of tokens the draft model proposes per round; integer 1..64, default 4. */
+  draftLength?: number;
+  /** false runs the target alone (plain decoding), e.g. as a baseline; default true. */
+  speculative?: boolean;
+}
+
+/** {@link GenerateOptions} with defaults filled in; exactly one of `prompt` and `messages` is non-null. */
+export interface NormalizedGenerateOptions {
+  prompt: string | null;
+  messages: ChatMessage[] | null;
+  maxNewTokens: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  seed: number;
+  stop: string[];
+  draftLength: number;
+  speculative: boolean;
+}
+
+/** Default values of the optional numeric and boolean options. */
+export const generateDefaults = {
+  maxNewTokens: 128,
+  temperature: 0,
+  topK: 0,
+  topP: 1,
+  seed: 0,
+  draftLength: 4,
+  speculative: true,
+} as const;
+
+/** Upper bound on `draftLength`: beyond it acceptance of the last positions is negligible and verify cost grows. */
+export const maxDraftLength = 64;
+
+const maxSeed = 2 ** 32 - 1;
+const roles: ReadonlySet<string> = new Set(['system', 'user', 'assistant']);
+
+/**
+ * Checks every option and fills in defaults. Wrong types throw a TypeError and bad values a RangeError; each
+ * message names the parameter, the value received and what is allowed, since these reach application users.
+ */
+export function normalizeGenerateOptions(options: GenerateOptions): NormalizedGenerateOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`generate options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const { prompt, messages } = normalizeInput(options);
+  const stop = options.stop ?? [];
+  assertStopStrings(stop);
+  return {
+    prompt,
+    messages,
+    maxNewTokens: integerOption('maxNewTokens', options.maxNewTokens, 1, Number.MAX_SAFE_INTEGER),
+    temperature: temperatureOption(options.temperature),
+    topK: integerOption('topK', options.topK, 0, Number.MAX_SAFE_INTEGER),
+    topP: topPOption(options.topP),
+    seed: integerOption('seed', options.seed, 0, maxSeed),
+    stop: [...stop],
+    draftLength: integerOption('draftLength', options.draftLength, 1, maxDraftLength),
+    speculative: booleanOption('speculative', options.speculative),
+  };
+}
+
+/** The sampling parameters of normalised options, as the verifier and samplers take them. */
+export function samplingParamsOf(options: NormalizedGenerateOptions): SamplingParams {
+  return { temperature: options.temperature, topK: options.topK, topP: options.topP };
+}
+
+function normalizeInput(options: GenerateOptions): Pick<NormalizedGenerateOptions, 'prompt' | 'messages'> {
+  const { prompt, messages } = options;
+  if (prompt !== undefined && messages !== undefined) {
+    throw new RangeError('give either prompt or messages, not both');
+  }
+  if (prompt === undefined && messages === undefined) {
+    throw new RangeError('a prompt (string) or messages (non-empty array) is required');
+  }
+  if (prompt !== undefined) {
+    if (typeof prompt !== 'string') throw new TypeError(`prompt must be a string, got ${typeName(prompt)}`);
+    if (prompt.trim().length === 0) {
+      throw new RangeError(`prompt must contain non-whitespace text, got ${JSON.stringify(prompt)}`);
+    }
+    return { prompt, messages: null };
+  }
+  if (!Array.isArray(messages)) throw new TypeError(`messages must be an array, got ${typeName(messages)}`);
+  if (messages.length === 0) throw new RangeError('messages must contain at least one message, got []');
+  const copied = messages.map((message: unknown, i): ChatMessage => {
+    if (typeof message !== 'object' || message === null) {
+      throw new TypeError(`messages[${i}] must be an object with role and content, got ${typeName(message)}`);
+    }
+    const { role, content } = message as { role?: unknown; content?: unknown };
+    if (typeof role !== 'string' || !roles.has(role)) {
+      throw new RangeError(
+        `messages[${i}].role must be one of "system", "user", "assistant", got ${JSON.stringify(role) ?? 'undefined'}`,
+      );
+    }
+    if (typeof content !== 'string') {
+      throw new TypeError(`messages[${i}].content must be a string, got ${typeName(content)}`);
+    }
+    return { role: role as ChatMessage['role'], content };
+  });
+  return { prompt: null, messages: copied };
+}
+
+function integerOption(name: keyof typeof generateDefaults, value: unknown, min: number, max: number): number {
+  if (value === undefined) return generateDefaults[name] as number;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeName(value)}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer in ${min}..${max}`;
+    throw new RangeError(`${name} must be ${range}, got ${value}`);
+  }
+  return value;
+}
+
+function temperatureOption(value: unknown): number {
+  if (value === undefined) return generateDefaults.temperature;
+  if (typeof value !== 'number') throw new TypeError(`temperature must be a number, got ${typeName(value)}`);
+  if (!(value >= 0) || value === Infinity) {
+    throw new RangeError(`temperature must be a finite number ≥ 0 (0 = greedy), got ${value}`);
+  }
+  return value;
+}
+
+function topPOption(value: unknown): number {
+  if (value === undefined) return generateDefaults.topP;
+  if (typeof value !== 'number') throw new TypeError(`topP must be a number, got ${typeName(value)}`);
+  if (!(value > 0 && value <= 1)) throw new RangeError(`topP must be in (0, 1] (1 = off), got ${value}`);
+  return value;
+}
+
+function booleanOption(name: 'speculative', value: unknown): boolean {
+  if (value === undefined) return generateDefaults[name];
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${typeName(value)}`);
+  return value;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'number' ? String(value) : typeof value;
+}

@@ -1,0 +1,205 @@
+/**
+ * Typed errors of the library. Every Speculo error carries a stable `code` so callers can branch on it without
+ * parsing messages, and all of them survive the trip from the worker to the main thread via
+ * {@link serializeError} / {@link deserializeError} (structured cloning keeps only `message` and a few built-in
+ * error names, dropping subclasses and extra fields).
+ */
+
+/** Stable machine-readable codes of {@link SpeculoError} subclasses. */
+export type SpeculoErrorCode =
+  | 'speculo'
+  | 'incompatible-models'
+  | 'unsupported-model'
+  | 'model-load'
+  | 'webgpu-unavailable'
+  | 'engine-disposed'
+  | 'engine-busy';
+
+/** Base class of every error the library throws on purpose. */
+export class SpeculoError extends Error {
+  override name = 'SpeculoError';
+  readonly code: SpeculoErrorCode;
+
+  constructor(message: string, options?: { code?: SpeculoErrorCode; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options?.code ?? 'speculo';
+  }
+}
+
+/** The draft and target models cannot be paired because they do not share a tokenizer. */
+export class IncompatibleModelsError extends SpeculoError {
+  override name = 'IncompatibleModelsError';
+  /** One human-readable line per difference found, e.g. `vocab size 439 in the target vs 363 in the draft`. */
+  readonly differences: string[];
+
+  constructor(message: string, differences: string[], options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'incompatible-models' });
+    this.differences = differences;
+  }
+}
+
+/** The model's architecture cannot be used for speculative decoding (e.g. its state cannot be rolled back). */
+export class UnsupportedModelError extends SpeculoError {
+  override name = 'UnsupportedModelError';
+  /** The refused architecture, e.g. `MambaForCausalLM` or the config's `model_type`. */
+  readonly architecture: string;
+
+  constructor(message: string, architecture: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'unsupported-model' });
+    this.architecture = architecture;
+  }
+}
+
+/** Downloading or initialising one of the models failed. */
+export class ModelLoadError extends SpeculoError {
+  override name = 'ModelLoadError';
+  /** The model id or URL being loaded. */
+  readonly model: string;
+  /** The file that failed, when known (e.g. `onnx/model_q4f16.onnx`). */
+  readonly file?: string;
+
+  constructor(message: string, details: { model: string; file?: string; cause?: unknown }) {
+    super(message, { code: 'model-load', cause: details.cause });
+    this.model = details.model;
+    if (details.file !== undefined) this.file = details.file;
+  }
+}
+
+/** `navigator.gpu` is missing or no adapter could be obtained. */
+export class WebGPUUnavailableError extends SpeculoError {
+  override name = 'WebGPUUnavailableError';
+
+  constructor(message = 'WebGPU is not available in this browser or on this device.', options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'webgpu-unavailable' });
+  }
+}
+
+/** The engine was used after `dispose()`. */
+export class EngineDisposedError extends SpeculoError {
+  override name = 'EngineDisposedError';
+
+  constructor(message = 'The engine has been disposed.', options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'engine-disposed' });
+  }
+}
+
+/** A generation was started while another one was still running on the same engine. */
+export class EngineBusyError extends SpeculoError {
+  override name = 'EngineBusyError';
+
+  constructor(
+    message = 'The engine is already generating; await or abort the running generation first.',
+    options?: { cause?: unknown },
+  ) {
+    super(message, { ...options, code: 'engine-busy' });
+  }
+}
+
+/**
+ * The error an aborted generation rejects with: a `DOMException` named `AbortError`, the same thing `fetch`
+ * rejects with, so `e.name === 'AbortError'` checks written for the platform work unchanged.
+ */
+export function createAbortError(reason?: unknown): DOMException {
+  if (reason instanceof DOMException && reason.name === 'AbortError') return reason;
+  const message =
+    typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : 'The generation was aborted.';
+  return new DOMException(message, 'AbortError');
+}
+
+/** Plain-data form of an error that structured cloning carries intact. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+  differences?: string[];
+  architecture?: string;
+  model?: string;
+  file?: string;
+  cause?: SerializedError;
+}
+
+// Causes can form chains (or, in principle, cycles); a few levels is all a reader needs.
+const maxCauseDepth = 4;
+
+/** Turns anything thrown into {@link SerializedError}, keeping the fields {@link deserializeError} restores. */
+export function serializeError(error: unknown): SerializedError {
+  return serializeWithCauses(error, 0);
+}
+
+function serializeWithCauses(error: unknown, depth: number): SerializedError {
+  if (!(error instanceof Error) && !(error instanceof DOMException)) {
+    return { name: 'Error', message: typeof error === 'string' ? error : String(error) };
+  }
+  const serialized: SerializedError = { name: error.name, message: error.message };
+  if (typeof error.stack === 'string') serialized.stack = error.stack;
+  if (error instanceof SpeculoError) serialized.code = error.code;
+  if (error instanceof IncompatibleModelsError) serialized.differences = [...error.differences];
+  if (error instanceof UnsupportedModelError) serialized.architecture = error.architecture;
+  if (error instanceof ModelLoadError) {
+    serialized.model = error.model;
+    if (error.file !== undefined) serialized.file = error.file;
+  }
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause !== undefined && depth < maxCauseDepth) serialized.cause = serializeWithCauses(cause, depth + 1);
+  return serialized;
+}
+
+/** Rebuilds the error class {@link serializeError} saw: Speculo errors by `code`, built-ins by `name`. */
+export function deserializeError(serialized: SerializedError): Error {
+  if (serialized.name === 'AbortError') {
+    // DOMException is not an Error subclass in every engine, but callers only need `name`/`message`.
+    return createAbortError(serialized.message) as unknown as Error;
+  }
+  const cause = serialized.cause === undefined ? undefined : deserializeError(serialized.cause);
+  const options = { cause };
+  let error: Error;
+  switch (serialized.code) {
+    case 'incompatible-models':
+      error = new IncompatibleModelsError(serialized.message, serialized.differences ?? [], options);
+      break;
+    case 'unsupported-model':
+      error = new UnsupportedModelError(serialized.message, serialized.architecture ?? 'unknown', options);
+      break;
+    case 'model-load':
+      error = new ModelLoadError(serialized.message, {
+        model: serialized.model ?? 'unknown',
+        ...(serialized.file === undefined ? {} : { file: serialized.file }),
+        cause,
+      });
+      break;
+    case 'webgpu-unavailable':
+      error = new WebGPUUnavailableError(serialized.message, options);
+      break;
+    case 'engine-disposed':
+      error = new EngineDisposedError(serialized.message, options);
+      break;
+    case 'engine-busy':
+      error = new EngineBusyError(serialized.message, options);
+      break;
+    case 'speculo':
+      error = new SpeculoError(serialized.message, options);
+      break;
+    default:
+      error = deserializeBuiltIn(serialized, cause);
+  }
+  if (serialized.stack !== undefined) error.stack = serialized.stack;
+  return error;
+}
+
+const builtInErrors: Record<string, ErrorConstructor> = {
+  RangeError,
+  TypeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+function deserializeBuiltIn(serialized: SerializedError, cause: Error | undefined): Error {
+  const Constructor = builtInErrors[serialized.name] ?? Error;
+  const error = new Constructor(serialized.message, cause === undefined ? undefined : { cause });
+  // Keeps names of unknown error classes (e.g. a library's `OrtError`) readable on the main thread.
+  if (error.name !== serialized.name) error.name = serialized.name;
+  return error;
+}

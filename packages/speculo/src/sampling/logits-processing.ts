@@ -1,0 +1,221 @@
+import type { Rng } from './prng.js';
+
+/**
+ * How a row of logits becomes the distribution a token is drawn from. Speculative sampling is only lossless if
+ * the target's distribution and the draft's are both processed with these same parameters.
+ */
+export interface SamplingParams {
+  /** Divides the logits; 0 means greedy (argmax), which makes the distribution one-hot. */
+  temperature: number;
+  /** Keep only the `topK` highest logits (ties with the k-th are kept too); 0 turns it off. */
+  topK: number;
+  /** Keep the smallest set of most probable tokens whose mass reaches `topP`, at least one; 1 turns it off. */
+  topP: number;
+}
+
+/** True when the parameters select argmax decoding. */
+export function isGreedy(params: SamplingParams): boolean {
+  return params.temperature === 0;
+}
+
+/** Index of the largest value; ties go to the lowest index so greedy decoding is deterministic. */
+export function argmax(row: Float32Array): number {
+  let best = 0;
+  let bestValue = row[0];
+  for (let i = 1; i < row.length; i++) {
+    // NaN never compares greater, so a NaN logit can never win.
+    if (row[i] > bestValue || (bestValue !== bestValue && row[i] === row[i])) {
+      best = i;
+      bestValue = row[i];
+    }
+  }
+  return best;
+}
+
+// Scratch space reused across calls: a vocabulary can be 150k+ entries and this runs γ+1 times per round.
+let scratchValues = new Float32Array(0);
+let scratchIndices = new Uint32Array(0);
+
+function valuesScratch(length: number): Float32Array {
+  if (scratchValues.length < length) scratchValues = new Float32Array(length);
+  return scratchValues;
+}
+
+function indicesScratch(length: number): Uint32Array {
+  if (scratchIndices.length < length) scratchIndices = new Uint32Array(length);
+  return scratchIndices;
+}
+
+/**
+ * Turns one row of logits into probabilities: temperature, then top-k, then top-p, then a softmax normalised
+ * over the survivors; filtered tokens get exactly 0.
+ *
+ * Semantics follow Hugging Face transformers' `TemperatureLogitsWarper`, `TopKLogitsWarper` (keep every logit
+ * ≥ the k-th largest, so ties at the boundary survive) and `TopPLogitsWarper` (drop a token when the mass of the
+ * tokens strictly more probable than it already reaches `topP`; keep at least one), applied in that order as in
+ * `_get_logits_processor`. transformers.js 4.3.2 declares the same warpers but only applies temperature (top-k
+ * happens inside its `MultinomialSampler`, top-p is a TODO), so Python is the reference here. Where equal
+ * probabilities straddle the top-p boundary, the lower token id counts as more probable, which makes the cut
+ * deterministic (torch's unstable sort is not).
+ *
+ * Temperature 0 yields the one-hot distribution on {@link argmax}, the limit of the temperature → 0 softmax.
+ * `out` may be `logits` itself (in place); otherwise a new array is returned.
+ */
+export function toProbabilities(
+  logits: Float32Array,
+  params: SamplingParams,
+  out: Float32Array = new Float32Array(logits.length),
+): Float32Array {
+  const n = logits.length;
+  if (out.length !== n) throw new RangeError(`out has length ${out.length}, expected ${n}`);
+  if (n === 0) throw new RangeError('cannot turn an empty row of logits into probabilities');
+  assertSamplingParams(params);
+
+  if (isGreedy(params)) {
+    const best = argmax(logits);
+    out.fill(0);
+    out[best] = 1;
+    return out;
+  }
+
+  const inverseTemperature = 1 / params.temperature;
+  for (let i = 0; i < n; i++) out[i] = logits[i] * inverseTemperature;
+
+  if (params.topK > 0 && params.topK < n) {
+    const threshold = kthLargest(out, params.topK);
+    for (let i = 0; i < n; i++) if (out[i] < threshold) out[i] = -Infinity;
+  }
+
+  softmaxInPlace(out);
+
+  if (params.topP < 1) applyTopP(out, params.topP);
+  return out;
+}
+
+// Cheap guard: a negative temperature or topP of 0 would silently produce a wrong distribution, not an error.
+function assertSamplingParams({ temperature, topK, topP }: SamplingParams): void {
+  if (!(temperature >= 0) || temperature === Infinity) {
+    throw new RangeError(`temperature must be a finite number ≥ 0, got ${temperature}`);
+  }
+  if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`topK must be an integer ≥ 0, got ${topK}`);
+  if (!(topP > 0 && topP <= 1)) throw new RangeError(`topP must be in (0, 1], got ${topP}`);
+}
+
+function softmaxInPlace(values: Float32Array): void {
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  if (!Number.isFinite(max)) {
+    throw new RangeError(`logits must contain a finite maximum, got ${max}`);
+  }
+  // Sum in float64: 150k float32 additions would otherwise lose several digits.
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const e = Math.exp(values[i] - max);
+    values[i] = e;
+    sum += e;
+  }
+  const inverseSum = 1 / sum;
+  for (let i = 0; i < values.length; i++) values[i] *= inverseSum;
+}
+
+/** The k-th largest value (1-based) by quickselect on a scratch copy, O(n) on average. */
+function kthLargest(values: Float32Array, k: number): number {
+  const n = values.length;
+  const work = valuesScratch(n);
+  work.set(values);
+  // Select the element that would sit at index k-1 in descending order.
+  const target = k - 1;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = medianOfThree(work[lo], work[(lo + hi) >>> 1], work[hi]);
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (work[i] > pivot) i++;
+      while (work[j] < pivot) j--;
+      if (i <= j) {
+        const tmp = work[i];
+        work[i] = work[j];
+        work[j] = tmp;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return work[target];
+  }
+  return work[target];
+}
+
+function medianOfThree(a: number, b: number, c: number): number {
+  if (a < b) return b < c ? b : a < c ? c : a;
+  return a < c ? a : b < c ? c : b;
+}
+
+/**
+ * Nucleus filtering on normalised probabilities, then renormalisation. Only candidates above a threshold are
+ * sorted: if the candidates' mass already reaches `topP`, every token below the threshold comes after all of
+ * them in descending order and is cut anyway, so sorting the whole vocabulary would be wasted work.
+ */
+function applyTopP(probs: Float32Array, topP: number): void {
+  const n = probs.length;
+  let maxProbability = 0;
+  for (let i = 0; i < n; i++) if (probs[i] > maxProbability) maxProbability = probs[i];
+
+  const candidates = indicesScratch(n);
+  let threshold = maxProbability / 64;
+  let count = 0;
+  for (;;) {
+    count = 0;
+    let mass = 0;
+    for (let i = 0; i < n; i++) {
+      if (probs[i] >= threshold && probs[i] > 0) {
+        candidates[count++] = i;
+        mass += probs[i];
+      }
+    }
+    if (mass >= topP || threshold === 0) break;
+    threshold = threshold < 1e-30 ? 0 : threshold / 256;
+  }
+
+  const sorted = candidates.subarray(0, count);
+  // Descending probability, lower id first on ties: the deterministic order the doc comment promises.
+  sorted.sort((a, b) => probs[b] - probs[a] || a - b);
+
+  let massBefore = 0;
+  let kept = 0;
+  while (kept < count && (kept === 0 || massBefore < topP)) {
+    massBefore += probs[sorted[kept]];
+    kept++;
+  }
+  // Zero everything, then restore the nucleus renormalised; the nucleus is usually tiny next to the vocab.
+  const keptMass = massBefore;
+  const keptValues = valuesScratch(kept);
+  for (let r = 0; r < kept; r++) keptValues[r] = probs[sorted[r]];
+  probs.fill(0);
+  for (let r = 0; r < kept; r++) probs[sorted[r]] = keptValues[r] / keptMass;
+}
+
+/**
+ * Draws a token by inverse CDF. The row need not sum to exactly 1 (float32 rounding); the draw is scaled by the
+ * actual total. A token with probability 0 is never returned.
+ */
+export function sampleFrom(probs: Float32Array, rng: Rng): number {
+  let total = 0;
+  for (let i = 0; i < probs.length; i++) total += probs[i];
+  if (!(total > 0)) throw new RangeError('cannot sample from a distribution with no mass');
+  const u = rng.next() * total;
+  let cumulative = 0;
+  let lastPositive = -1;
+  for (let i = 0; i < probs.length; i++) {
+    const p = probs[i];
+    if (p <= 0) continue;
+    cumulative += p;
+    lastPositive = i;
+    if (cumulative > u) return i;
+  }
+  // Rounding can leave u a hair above the final cumulative sum.
+  return lastPositive;
+}

@@ -1,0 +1,26 @@
+import { argmax } from '../sampling/logits-processing.js';
+import { assertTargetRows, logitsRow, type VerifyOutcome } from './verify-outcome.js';
+
+export type { VerifyOutcome } from './verify-outcome.js';
+
+/**
+ * Greedy verification: accept draft tokens while each equals the target's argmax, then emit the target's argmax
+ * at the first mismatch (the correction) or after the last draft token (the bonus). The output is exactly what
+ * greedy decoding with the target alone would produce.
+ *
+ * `targetLogits` holds γ + 1 rows of `vocabSize`: row i is the target's prediction after the i-th fed token,
+ * where row 0 follows the last committed token and so predicts draft token 0, and row γ gives the bonus.
+ */
+export function verifyGreedy(
+  draftTokens: ArrayLike<number>,
+  targetLogits: Float32Array,
+  vocabSize: number,
+): VerifyOutcome {
+  const draftCount = draftTokens.length;
+  assertTargetRows(draftCount, targetLogits, vocabSize);
+  for (let i = 0; i < draftCount; i++) {
+    const targetToken = argmax(logitsRow(targetLogits, i, vocabSize));
+    if (targetToken !== draftTokens[i]) return { acceptedCount: i, nextToken: targetToken };
+  }
+  return { acceptedCount: draftCount, nextToken: argmax(logitsRow(targetLogits, draftCount, vocabSize)) };
+}

@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { argmax, sampleFrom, toProbabilities, type SamplingParams } from '../src/sampling/logits-processing.js';
+import { createRng, type Rng } from '../src/sampling/prng.js';
+
+const plain: SamplingParams = { temperature: 1, topK: 0, topP: 1 };
+const f32 = (values: number[]): Float32Array => Float32Array.from(values);
+
+function softmax(values: number[]): number[] {
+  const max = Math.max(...values);
+  const exps = values.map((v) => Math.exp(v - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
+}
+
+function expectClose(actual: Float32Array, expected: number[], digits = 6): void {
+  expect(actual.length).toBe(expected.length);
+  expected.forEach((value, i) => expect(actual[i]).toBeCloseTo(value, digits));
+}
+
+function sum(values: Float32Array): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}
+
+/** Reference nucleus by full sort (descending, lower id first on ties) over a normalised row. */
+function referenceTopPSet(probs: number[], topP: number): Set<number> {
+  const order = probs.map((_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
+  const kept = new Set<number>();
+  let massBefore = 0;
+  for (const id of order) {
+    if (kept.size > 0 && massBefore >= topP) break;
+    if (probs[id] === 0) break;
+    kept.add(id);
+    massBefore += probs[id];
+  }
+  return kept;
+}
+
+function seededLogits(length: number, seed: number, scale = 3): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length }, () => (rng.next() - 0.5) * 2 * scale);
+}
+
+describe('argmax', () => {
+  it('returns the largest index, ties to the lowest index', () => {
+    expect(argmax(f32([0, 3, 1]))).toBe(1);
+    expect(argmax(f32([5, 2, 5, 5]))).toBe(0);
+    expect(argmax(f32([-Infinity, -2, -2]))).toBe(1);
+  });
+
+  it('never picks NaN', () => {
+    expect(argmax(f32([Number.NaN, 1, 2]))).toBe(2);
+    expect(argmax(f32([1, Number.NaN, 0]))).toBe(0);
+  });
+});
+
+describe('toProbabilities', () => {
+  it('is a numerically stable softmax at temperature 1', () => {
+    expectClose(toProbabilities(f32([1000, 1001, 1002]), plain), softmax([0, 1, 2]));
+  });
+
+  it('divides logits by the temperature', () => {
+    expectClose(toProbabilities(f32([1, 2, 3]), { ...plain, temperature: 2 }), softmax([0.5, 1, 1.5]));
+    expectClose(toProbabilities(f32([1, 2, 3]), { ...plain, temperature: 0.25 }), softmax([4, 8, 12]));
+  });
+
+  it('is one-hot on the argmax at temperature 0', () => {
+    expect(Array.from(toProbabilities(f32([1, 4, 4, 2]), { ...plain, temperature: 0 }))).toEqual([0, 1, 0, 0]);
+  });
+
+  it('top-k keeps the k highest logits and gives the rest exactly 0', () => {
+    const probs = toProbabilities(f32([1, 3, 2, 0]), { ...plain, topK: 2 });
+    expect(probs[0]).toBe(0);
+    expect(probs[3]).toBe(0);
+    expectClose(probs, [0, ...softmax([3, 2]), 0]);
+  });
+
+  it('top-k keeps every logit tied with the k-th, as HF TopKLogitsWarper does', () => {
+    const probs = toProbabilities(f32([3, 2, 2, 1]), { ...plain, topK: 2 });
+    expectClose(probs, [...softmax([3, 2, 2]), 0]);
+  });
+
+  it('top-k at or above the vocabulary size filters nothing', () => {
+    expectClose(toProbabilities(f32([1, 2, 3]), { ...plain, topK: 3 }), softmax([1, 2, 3]));
+    expectClose(toProbabilities(f32([1, 2, 3]), { ...plain, topK: 10 }), softmax([1, 2, 3]));
+  });
+
+  it('top-k selection agrees with a full sort on a large row', () => {
+    const logits = seededLogits(5000, 1);
+    const sorted = Array.from(logits).sort((a, b) => b - a);
+    for (const k of [1, 2, 17, 1000, 4999]) {
+      const probs = toProbabilities(logits, { ...plain, topK: k });
+      const kept = Array.from(probs).filter((p) => p > 0).length;
+      expect(kept).toBe(sorted.filter((v) => v >= sorted[k - 1]).length);
+      expect(sum(probs)).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('top-p keeps the smallest most-probable set reaching the mass', () => {
+    const logits = f32([Math.log(0.5), Math.log(0.3), Math.log(0.2)]);
+    expectClose(toProbabilities(logits, { ...plain, topP: 0.6 }), [0.625, 0.375, 0]);
+    expectClose(toProbabilities(logits, { ...plain, topP: 0.45 }), [1, 0, 0]);
+    expectClose(toProbabilities(logits, { ...plain, topP: 0.85 }), [0.5, 0.3, 0.2]);
+  });
+
+  it('a tiny top-p keeps only the argmax', () => {
+    expect(Array.from(toProbabilities(f32([0.1, 2, 1.9, -1]), { ...plain, topP: 1e-9 }))).toEqual([0, 1, 0, 0]);
+  });
+
+  it('top-p breaks ties by lower token id', () => {
+    expect(Array.from(toProbabilities(f32([1, 1, 1, 1]), { ...plain, topP: 0.5 }))).toEqual([0.5, 0.5, 0, 0]);
+    expect(Array.from(toProbabilities(f32([0, 1, 1, 1]), { ...plain, topP: 1e-6 }))).toEqual([0, 1, 0, 0]);
+  });
+
+  it('top-p over a long flat tail matches a full sort (candidate threshold must widen)', () => {
+    const tail = 10_000;
+    // One token at p = 0.5 and 10,000 sharing the other half: the first candidate cut holds only 0.5 of mass.
+    const logits = new Float32Array(tail + 1).fill(10 - Math.log(tail));
+    logits[tail] = 10;
+    const probs = toProbabilities(logits, { ...plain, topP: 0.9 });
+    const reference = referenceTopPSet(Array.from(toProbabilities(logits, plain)), 0.9);
+    const kept = new Set(Array.from(probs.keys()).filter((i) => probs[i] > 0));
+    expect(kept).toEqual(reference);
+    expect(kept.size).toBeGreaterThan(7000);
+    expect(sum(probs)).toBeCloseTo(1, 5);
+  });
+
+  it('top-p on a random large row matches a full sort', () => {
+    const logits = seededLogits(30_000, 2, 6);
+    for (const topP of [0.1, 0.5, 0.9, 0.99]) {
+      const probs = toProbabilities(logits, { ...plain, topP });
+      const reference = referenceTopPSet(Array.from(toProbabilities(logits, plain)), topP);
+      expect(new Set(Array.from(probs.keys()).filter((i) => probs[i] > 0))).toEqual(reference);
+    }
+  });
+
+  it('applies temperature, then top-k, then top-p', () => {
+    // After T = 0.5 and top-k 3: softmax([6, 4, 2]) ≈ [0.867, 0.117, 0.016]; top-p 0.95 then keeps two.
+    const probs = toProbabilities(f32([3, 2, 1, 0.5]), { temperature: 0.5, topK: 3, topP: 0.95 });
+    const [a, b] = softmax([6, 4, 2]);
+    expectClose(probs, [a / (a + b), b / (a + b), 0, 0]);
+  });
+
+  it('keeps masked (−Infinity) logits at exactly 0 and sums to 1', () => {
+    const probs = toProbabilities(f32([-Infinity, 0.3, -Infinity, 2, 1]), { temperature: 0.7, topK: 0, topP: 0.99 });
+    expect(probs[0]).toBe(0);
+    expect(probs[2]).toBe(0);
+    expect(sum(probs)).toBeCloseTo(1, 6);
+  });
+
+  it('sums to 1 on a large random row under every combination', () => {
+    const logits = seededLogits(20_000, 3, 8);
+    for (const params of [plain, { temperature: 0.6, topK: 50, topP: 0.9 }, { temperature: 1.3, topK: 0, topP: 0.7 }]) {
+      expect(sum(toProbabilities(logits, params))).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('can work in place and into a reused buffer', () => {
+    const logits = f32([1, 2, 3]);
+    const expected = Array.from(toProbabilities(logits, plain));
+    const out = new Float32Array(3);
+    expect(toProbabilities(logits, plain, out)).toBe(out);
+    expect(Array.from(out)).toEqual(expected);
+    expect(toProbabilities(logits, plain, logits)).toBe(logits);
+    expect(Array.from(logits)).toEqual(expected);
+  });
+
+  it('rejects invalid parameters and rows with no finite logit', () => {
+    const logits = f32([1, 2]);
+    expect(() => toProbabilities(logits, { ...plain, temperature: -1 })).toThrow(/temperature/);
+    expect(() => toProbabilities(logits, { ...plain, topP: 0 })).toThrow(/topP/);
+    expect(() => toProbabilities(logits, { ...plain, topK: 1.5 })).toThrow(/topK/);
+    expect(() => toProbabilities(f32([-Infinity, -Infinity]), plain)).toThrow(RangeError);
+  });
+});
+
+describe('sampleFrom', () => {
+  const fixed = (u: number): Rng => ({ next: () => u, nextUint32: () => Math.floor(u * 2 ** 32) });
+
+  it('inverts the CDF', () => {
+    const probs = f32([0.25, 0, 0.5, 0.25]);
+    expect(sampleFrom(probs, fixed(0))).toBe(0);
+    expect(sampleFrom(probs, fixed(0.24))).toBe(0);
+    expect(sampleFrom(probs, fixed(0.25))).toBe(2);
+    expect(sampleFrom(probs, fixed(0.8))).toBe(3);
+  });
+
+  it('never returns a zero-probability token, even at the edges of [0, 1)', () => {
+    const probs = f32([0, 0.3, 0, 0.7, 0, 0]);
+    expect(sampleFrom(probs, fixed(0))).toBe(1);
+    expect(sampleFrom(probs, fixed(1 - 2 ** -32))).toBe(3);
+    const rng = createRng(5);
+    for (let i = 0; i < 10_000; i++) expect(probs[sampleFrom(probs, rng)]).toBeGreaterThan(0);
+  });
+
+  it('rejects a row with no mass', () => {
+    expect(() => sampleFrom(f32([0, 0]), createRng(1))).toThrow(RangeError);
+  });
+});

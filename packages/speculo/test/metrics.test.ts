@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { MetricsRecorder } from '../src/metrics/metrics.js';
+
+describe('MetricsRecorder', () => {
+  it('computes the speculative metrics of a small run', () => {
+    const recorder = new MetricsRecorder();
+    recorder.start(1000);
+    recorder.recordPrefill(50);
+    recorder.recordFirstToken(1060);
+    // Round 1: γ = 4, 3 accepted, 4 committed (3 + correction).
+    recorder.recordDraft(20, 4);
+    recorder.recordRound({ drafted: 4, accepted: 3, committed: 4, verifyMs: 30 });
+    // Round 2: γ = 4, all accepted, 5 committed (4 + bonus).
+    recorder.recordDraft(20, 4);
+    recorder.recordRound({ drafted: 4, accepted: 4, committed: 5, verifyMs: 30 });
+    // Round 3: γ = 2 near the limit, none accepted, 1 committed.
+    recorder.recordDraft(10, 2);
+    recorder.recordRound({ drafted: 2, accepted: 0, committed: 1, verifyMs: 25 });
+
+    const metrics = recorder.finish(1200, 11);
+    expect(metrics).toEqual({
+      newTokens: 11,
+      wallMs: 200,
+      tokensPerSecond: 55,
+      timeToFirstTokenMs: 60,
+      rounds: 3,
+      draftedTokens: 10,
+      acceptedTokens: 7,
+      acceptanceRate: 0.7,
+      meanAcceptanceLength: 11 / 4,
+      // Position 2 was drafted in rounds 1 and 2 and accepted in both; position 3 only in round 2.
+      acceptanceByPosition: [2 / 3, 2 / 3, 1, 1 / 2],
+      draftMs: 50,
+      verifyMs: 135,
+      otherMs: 15,
+      targetForwardPasses: 4,
+      draftForwardPasses: 10,
+    });
+  });
+
+  it('scores plain decoding at exactly one token per target pass', () => {
+    const recorder = new MetricsRecorder();
+    recorder.start(0);
+    recorder.recordPrefill(10);
+    recorder.recordFirstToken(10);
+    for (let i = 0; i < 5; i++) recorder.recordRound({ drafted: 0, accepted: 0, committed: 1, verifyMs: 10 });
+    const metrics = recorder.finish(60, 6);
+    expect(metrics.meanAcceptanceLength).toBe(1);
+    expect(metrics.acceptanceRate).toBe(0);
+    expect(metrics.acceptanceByPosition).toEqual([]);
+    expect(metrics.otherMs).toBe(0);
+    expect(metrics.targetForwardPasses).toBe(6);
+  });
+
+  it('keeps the first token time and guards empty runs', () => {
+    const recorder = new MetricsRecorder();
+    recorder.start(5);
+    recorder.recordFirstToken(7);
+    recorder.recordFirstToken(9);
+    expect(recorder.finish(5, 0)).toMatchObject({
+      timeToFirstTokenMs: 2,
+      tokensPerSecond: 0,
+      meanAcceptanceLength: 0,
+      targetForwardPasses: 0,
+    });
+    expect(() => new MetricsRecorder().finish(5, 0)).toThrow(/before start/);
+  });
+
+  it('reports null time to first token when nothing was emitted, and refuses accepted > drafted', () => {
+    const recorder = new MetricsRecorder();
+    recorder.start(0);
+    expect(recorder.finish(10, 0).timeToFirstTokenMs).toBeNull();
+    expect(() => recorder.recordRound({ drafted: 1, accepted: 2, committed: 3, verifyMs: 1 })).toThrow(RangeError);
+  });
+});

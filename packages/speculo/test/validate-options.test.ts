@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import {
+  normalizeGenerateOptions,
+  samplingParamsOf,
+  type GenerateOptions,
+} from '../src/api/validate-options.js';
+
+const withPrompt = (extra: Record<string, unknown>): GenerateOptions => ({ prompt: 'Hi', ...extra }) as GenerateOptions;
+
+describe('normalizeGenerateOptions', () => {
+  it('fills in the defaults', () => {
+    expect(normalizeGenerateOptions({ prompt: 'Hello' })).toEqual({
+      prompt: 'Hello',
+      messages: null,
+      maxNewTokens: 128,
+      temperature: 0,
+      topK: 0,
+      topP: 1,
+      seed: 0,
+      stop: [],
+      draftLength: 4,
+      speculative: true,
+    });
+  });
+
+  it('keeps valid values and copies messages', () => {
+    const messages: GenerateOptions['messages'] = [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+    ];
+    const normalized = normalizeGenerateOptions({
+      messages,
+      maxNewTokens: 7,
+      temperature: 0.7,
+      topK: 40,
+      topP: 0.95,
+      seed: 2 ** 32 - 1,
+      stop: ['\n'],
+      draftLength: 64,
+      speculative: false,
+    });
+    expect(normalized).toMatchObject({ prompt: null, maxNewTokens: 7, draftLength: 64, speculative: false });
+    expect(normalized.messages).toEqual(messages);
+    expect(normalized.messages).not.toBe(messages);
+    expect(samplingParamsOf(normalized)).toEqual({ temperature: 0.7, topK: 40, topP: 0.95 });
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['maxNewTokens', { maxNewTokens: 0 }, /maxNewTokens.*≥ 1.*got 0/],
+    ['maxNewTokens', { maxNewTokens: -5 }, /maxNewTokens.*-5/],
+    ['maxNewTokens', { maxNewTokens: 2.5 }, /maxNewTokens.*integer.*2\.5/],
+    ['temperature', { temperature: -0.1 }, /temperature.*≥ 0.*-0\.1/],
+    ['temperature', { temperature: Number.NaN }, /temperature.*NaN/],
+    ['temperature', { temperature: Infinity }, /temperature.*Infinity/],
+    ['topP', { topP: 0 }, /topP.*\(0, 1\].*got 0/],
+    ['topP', { topP: 1.5 }, /topP.*1\.5/],
+    ['topP', { topP: Number.NaN }, /topP.*NaN/],
+    ['topK', { topK: -1 }, /topK.*≥ 0.*-1/],
+    ['topK', { topK: 2.5 }, /topK.*integer.*2\.5/],
+    ['draftLength', { draftLength: 0 }, /draftLength.*1\.\.64.*got 0/],
+    ['draftLength', { draftLength: 1.5 }, /draftLength.*1\.5/],
+    ['draftLength', { draftLength: 65 }, /draftLength.*65/],
+    ['seed', { seed: -1 }, /seed.*0\.\.4294967295.*-1/],
+    ['seed', { seed: 0.5 }, /seed.*0\.5/],
+    ['seed', { seed: 2 ** 32 }, /seed.*4294967296/],
+    ['seed', { seed: Infinity }, /seed.*Infinity/],
+    ['stop', { stop: [''] }, /stop/],
+  ])('rejects a bad %s (%o) with a RangeError naming it', (_, extra, message) => {
+    expect(() => normalizeGenerateOptions(withPrompt(extra))).toThrow(RangeError);
+    expect(() => normalizeGenerateOptions(withPrompt(extra))).toThrow(message);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['maxNewTokens', { maxNewTokens: '5' }],
+    ['temperature', { temperature: '0.5' }],
+    ['topK', { topK: null }],
+    ['seed', { seed: 1n }],
+    ['speculative', { speculative: 'yes' }],
+    ['stop', { stop: 'END' }],
+    ['stop', { stop: [1] }],
+  ])('rejects a wrongly typed %s with a TypeError naming it', (name, extra) => {
+    expect(() => normalizeGenerateOptions(withPrompt(extra))).toThrow(TypeError);
+    expect(() => normalizeGenerateOptions(withPrompt(extra))).toThrow(new RegExp(name));
+  });
+
+  it.each<[string, unknown]>([
+    ['no prompt and no messages', {}],
+    ['an empty prompt', { prompt: '' }],
+    ['a whitespace prompt', { prompt: ' \n\t' }],
+    ['an empty messages array', { messages: [] }],
+    ['both prompt and messages', { prompt: 'a', messages: [{ role: 'user', content: 'b' }] }],
+    ['a message with a bad role', { messages: [{ role: 'robot', content: 'b' }] }],
+  ])('rejects %s with a RangeError naming prompt or messages', (_, options) => {
+    expect(() => normalizeGenerateOptions(options as GenerateOptions)).toThrow(RangeError);
+    expect(() => normalizeGenerateOptions(options as GenerateOptions)).toThrow(/prompt|messages/);
+  });
+
+  it('rejects non-string prompts and message contents with a TypeError', () => {
+    expect(() => normalizeGenerateOptions({ prompt: 42 } as unknown as GenerateOptions)).toThrow(/prompt/);
+    expect(() =>
+      normalizeGenerateOptions({ messages: [{ role: 'user', content: 5 }] } as unknown as GenerateOptions),
+    ).toThrow(/messages\[0\]\.content/);
+    expect(() => normalizeGenerateOptions({ messages: [null] } as unknown as GenerateOptions)).toThrow(TypeError);
+    expect(() => normalizeGenerateOptions(null as unknown as GenerateOptions)).toThrow(TypeError);
+  });
+
+  it('names the offending message index and role', () => {
+    const messages = [
+      { role: 'user', content: 'a' },
+      { role: 'tool', content: 'b' },
+    ];
+    expect(() => normalizeGenerateOptions({ messages } as unknown as GenerateOptions)).toThrow(
+      /messages\[1\]\.role.*"tool"/,
+    );
+  });
+});
