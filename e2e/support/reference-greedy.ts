@@ -35,7 +35,7 @@ export async function referenceGreedy(model: string, promptIds: number[], maxNew
       position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(i)), [1, n]),
     };
     for (const name of cacheInputs) {
-      const shape = (meta.get(name) as { shape: (number | string)[] }).shape;
+      const shape = (meta.get(name) as unknown as { shape: readonly (number | string)[] }).shape;
       feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, shape[1] as number, 0, shape[3] as number]);
     }
     const result = await s.run(feeds);

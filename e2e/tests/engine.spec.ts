@@ -106,7 +106,6 @@ test('sampling with a seed is reproducible, abort leaves the engine usable, and 
   expect(sampled.a).toEqual(sampled.b);
   expect(sampled.a).not.toEqual(sampled.c);
 
-  const before = device === 'webgpu' ? await page.evaluate(() => window.harness.gpuBufferCounts()) : null;
   const aborted = await page.evaluate(async (h) => {
     const engine = window.harness.engine(h);
     const controller = new AbortController();
@@ -129,19 +128,27 @@ test('sampling with a seed is reproducible, abort leaves the engine usable, and 
   expect(aborted.after).toEqual(aborted.reference);
 
   if (device === 'webgpu') {
-    // Several more generations full of rollbacks must not grow the live buffer count.
-    await page.evaluate(async (h) => {
-      const engine = window.harness.engine(h);
-      for (const prompt of ['Once upon a time', 'The quick brown fox', 'def add(a, b):']) await engine.generate({ prompt, maxNewTokens: 16, draftLength: 4 });
-    }, handle);
+    // ORT pools the buffers it frees by size, so the first runs of a workload grow the pool; running the same
+    // workload again must not grow it further, and Speculo's own cache buffers must all be gone after each call.
+    const workload = (h: number) =>
+      page.evaluate(async (handle) => {
+        const engine = window.harness.engine(handle);
+        for (const prompt of ['Once upon a time', 'The quick brown fox', 'def add(a, b):']) await engine.generate({ prompt, maxNewTokens: 16, draftLength: 4 });
+        await engine.generate({ prompt: 'Once upon a time', maxNewTokens: 16, temperature: 1, seed: 3, draftLength: 4 });
+      }, h);
+    await workload(handle);
+    const before = await page.evaluate(() => window.harness.gpuBufferCounts());
+    await workload(handle);
     const after = await page.evaluate(() => window.harness.gpuBufferCounts());
-    expect(after.created).toBeGreaterThan(before!.created);
-    expect(after.live).toBeLessThanOrEqual(before!.live);
-    expect(after.liveSpeculo).toBeLessThanOrEqual(before!.liveSpeculo);
+    expect(after.created).toBeGreaterThan(before.created);
+    expect(after.live).toBe(before.live);
+    expect(after.liveSpeculo).toBe(0);
     await page.evaluate((h) => window.harness.disposeEngine(h), handle);
     const disposed = await page.evaluate(() => window.harness.gpuBufferCounts());
-    expect(disposed.liveSpeculo).toBe(0);
     testInfo.annotations.push({ type: 'gpu-buffers', description: JSON.stringify({ before, after, disposed }) });
+    console.log('gpu buffers', JSON.stringify({ before, after, disposed }));
+    expect(disposed.liveSpeculo).toBe(0);
+    expect(disposed.live).toBe(0);
   } else {
     await page.evaluate((h) => window.harness.disposeEngine(h), handle);
   }
@@ -210,5 +217,5 @@ test('bad input gets a clear typed error and the engine stays usable', async ({ 
   }
   await page.evaluate((h) => window.harness.disposeEngine(h), handle);
   // The missing model's 404 is the one console error this test causes on purpose.
-  expect(errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
+  expect(errors.filter((e) => !/status of 404|http 404: .*no-such-model/.test(e))).toEqual([]);
 });

@@ -119,7 +119,9 @@ export class SpeculativeDecoder {
       // Draft no further than the output limit and the context allow: the round's own token is always added.
       const gamma = drafter ? Math.max(0, Math.min(request.draftLength, remaining - 1, maxSequenceLength - committed.length - 1)) : 0;
       const draftStart = this.now();
-      const proposal = gamma > 0 && drafter ? await drafter.propose(committed, gamma, request.sampling, rng, prefill.vocabSize) : null;
+      const proposal = gamma > 0 && drafter
+        ? await drafter.propose({ committed, maxTokens: gamma, sampling: request.sampling, rng, targetVocabSize: prefill.vocabSize })
+        : null;
       const drafted = proposal?.tokens ?? [];
       if (proposal) metrics.recordDraft(this.now() - draftStart, proposal.forwardPasses);
       this.throwIfAborted(request);

@@ -1,8 +1,7 @@
-import { argmax, sampleFrom, toProbabilities, type SamplingParams } from '../sampling/logits-processing.js';
-import type { Rng } from '../sampling/prng.js';
+import { argmax, sampleFrom, toProbabilities } from '../sampling/logits-processing.js';
 import type { GpuCopyBatch } from '../kv/gpu-copy-batch.js';
 import { logitsRow, type CausalLmRunner } from '../models/causal-lm-runner.js';
-import type { DraftProposal, Drafter } from './drafter.js';
+import type { DraftProposal, DraftRequest, Drafter } from './drafter.js';
 
 /** Proposes tokens by running a small causal LM autoregressively over its own KV cache. */
 export class ModelDrafter implements Drafter {
@@ -10,30 +9,41 @@ export class ModelDrafter implements Drafter {
 
   constructor(private readonly runner: CausalLmRunner) {}
 
-  async propose(committed: readonly number[], maxTokens: number, sampling: SamplingParams, rng: Rng, targetVocabSize: number): Promise<DraftProposal> {
+  async propose(request: DraftRequest): Promise<DraftProposal> {
+    const { committed, maxTokens, sampling, rng, targetVocabSize, continueAfter } = request;
     const tokens: number[] = [];
     const probabilities: (Float32Array | null)[] = [];
+    const confidences: number[] = [];
     const greedy = sampling.temperature === 0;
     // The draft feeds whatever committed text it has not seen yet, then its own proposals one at a time.
     let feed = committed.slice(this.runner.length);
     let forwardPasses = 0;
+    let stoppedEarly = false;
     while (tokens.length < maxTokens) {
       const logits = await this.runner.forward(feed, true);
       forwardPasses++;
       const row = alignVocabulary(logitsRow(logits, logits.rows - 1), targetVocabSize);
       let token: number;
+      let confidence: number;
       if (greedy) {
         token = argmax(row);
+        confidence = softmaxAt(row, token);
         probabilities.push(null);
       } else {
         const q = toProbabilities(row, sampling);
         token = sampleFrom(q, rng);
+        confidence = q[token]!;
         probabilities.push(q);
       }
       tokens.push(token);
+      confidences.push(confidence);
       feed = [token];
+      if (tokens.length < maxTokens && continueAfter && !continueAfter(tokens.length - 1, confidence)) {
+        stoppedEarly = true;
+        break;
+      }
     }
-    return { tokens, probabilities, forwardPasses };
+    return { tokens, probabilities, confidences, forwardPasses, stoppedEarly };
   }
 
   rollback(validLength: number, batch: GpuCopyBatch | null): void {
@@ -47,6 +57,15 @@ export class ModelDrafter implements Drafter {
   dispose(): void {
     this.runner.dispose();
   }
+}
+
+/** Probability of `index` under softmax(row), without materialising the distribution. */
+function softmaxAt(row: Float32Array, index: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i]! > max) max = row[i]!;
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i]! - max);
+  return Math.exp(row[index]! - max) / sum;
 }
 
 /**

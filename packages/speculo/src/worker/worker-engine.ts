@@ -66,7 +66,7 @@ export class WorkerEngine {
       drafter: draftRunner ? new ModelDrafter(draftRunner) : null,
       eosTokenIds: new Set(eosTokenIdsOf(generationConfigOf(target), target.config)),
       maxSequenceLength,
-      decode: (ids) => target.tokenizer.decode(ids, { skip_special_tokens: true }),
+      decode: (ids) => (ids.length === 0 ? '' : target.tokenizer.decode(ids, { skip_special_tokens: true })),
       gpuDevice,
       yieldToEventLoop,
     });

@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import { SpeculoError } from '../errors.js';
+
+/** The GPU adapter a profile was measured on, as `GPUAdapterInfo` reports it; null on the WASM backend. */
+export interface AdapterIdentity {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+
+/** Everything a profile's timings depend on: the same key on another visit reuses the measurement. */
+export interface DeviceProfileKey {
+  adapter: AdapterIdentity | null;
+  backend: 'webgpu' | 'wasm';
+  /** Target model id. */
+  target: string;
+  /** Draft model id. */
+  draft: string;
+  dtype: string;
+}
+
+/**
+ * How long the draft and the target take on one device. Serialisable as JSON so it can be stored, exported and
+ * imported; validate imports with {@link parseDeviceProfile}.
+ */
+export interface DeviceProfile {
+  version: 1;
+  /** {@link profileKeyId} of `key`. */
+  id: string;
+  key: DeviceProfileKey;
+  /** ISO 8601 time of the measurement. */
+  createdAt: string;
+  /** One draft forward step, in ms. */
+  draftStepMs: number;
+  /**
+   * The target's cost curve: index k is the latency of one target pass scoring k + 1 tokens, for k = 0..K.
+   * Non-decreasing, and at least two points so the curve has a slope.
+   */
+  targetVerifyMs: number[];
+  /** Timed runs behind each point: the fewest over all measured points, so it never overstates the evidence. */
+  samples: number;
+}
+
+/** An imported profile that is not a valid {@link DeviceProfile}; `issues` holds one line per problem. */
+export class InvalidDeviceProfileError extends SpeculoError {
+  override name = 'InvalidDeviceProfileError';
+  /** Each problem as `field: what is wrong`, e.g. `targetVerifyMs[2]: Too small: expected number to be >0`. */
+  readonly issues: string[];
+
+  constructor(issues: string[]) {
+    super(`invalid device profile: ${issues.join('; ')}`);
+    this.issues = issues;
+  }
+}
+
+const positiveMs = z.number().positive();
+
+const deviceProfileSchema = z.object({
+  version: z.literal(1),
+  id: z.string().min(1),
+  key: z.object({
+    adapter: z
+      .object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string() })
+      .nullable(),
+    backend: z.enum(['webgpu', 'wasm']),
+    target: z.string().min(1),
+    draft: z.string().min(1),
+    dtype: z.string().min(1),
+  }),
+  createdAt: z.iso.datetime(),
+  draftStepMs: positiveMs,
+  targetVerifyMs: z.array(positiveMs).min(2),
+  samples: z.int().positive(),
+});
+
+/**
+ * Validates an imported profile (e.g. `JSON.parse` of an exported file) and returns it typed. Unknown fields are
+ * dropped. Throws {@link InvalidDeviceProfileError} naming every bad field, including a cost curve that decreases
+ * (a longer verify cannot be cheaper; {@link buildProfile} never writes one) and an `id` that does not match the
+ * key (an edited key would otherwise be looked up under the old device's id).
+ */
+export function parseDeviceProfile(json: unknown): DeviceProfile {
+  const parsed = deviceProfileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new InvalidDeviceProfileError(parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`));
+  }
+  const profile: DeviceProfile = parsed.data;
+  const issues: string[] = [];
+  const curve = profile.targetVerifyMs;
+  for (let k = 1; k < curve.length; k++) {
+    if (curve[k] < curve[k - 1]) {
+      issues.push(`targetVerifyMs[${k}]: ${curve[k]} ms is below targetVerifyMs[${k - 1}] (${curve[k - 1]} ms); the cost curve must be non-decreasing`);
+    }
+  }
+  const expectedId = profileKeyId(profile.key);
+  if (profile.id !== expectedId) issues.push(`id: "${profile.id}" does not match the key, whose id is "${expectedId}"`);
+  if (issues.length > 0) throw new InvalidDeviceProfileError(issues);
+  return profile;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), '');
+}
+
+/**
+ * A stable id for a profile key: 64-bit FNV-1a over the UTF-8 of the key's canonical JSON (object keys sorted),
+ * as 16 hex digits. Canonical so that the same key built in a different field order finds the same profile;
+ * 64 bits so that the few profiles one browser stores never collide in practice.
+ */
+export function profileKeyId(key: DeviceProfileKey): string {
+  const bytes = new TextEncoder().encode(canonicalJson(key));
+  const prime = 0x100000001b3n;
+  const mask = 0xffffffffffffffffn;
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of bytes) hash = ((hash ^ BigInt(byte)) * prime) & mask;
+  return hash.toString(16).padStart(16, '0');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A leading sample this much slower than the steady state counts as warm-up. */
+const warmUpFactor = 1.5;
+
+/**
+ * One latency from repeated timings: the median after dropping warm-up. The first runs of a shape pay for shader
+ * compilation and buffer allocation, so leading samples more than 1.5× the steady state (the median of the second
+ * half of the run, by when warm-up is over) are dropped; the median then ignores stray slow runs (GC, other tabs)
+ * that a mean would absorb.
+ */
+export function summarizeSamples(samples: readonly number[]): number {
+  if (samples.length === 0) throw new RangeError('summarizeSamples needs at least one sample');
+  for (const [i, sample] of samples.entries()) {
+    if (!Number.isFinite(sample) || sample < 0) throw new RangeError(`sample ${i} must be a finite, non-negative duration, got ${sample}`);
+  }
+  const steadyState = median(samples.slice(Math.floor(samples.length / 2)));
+  let firstSteady = 0;
+  while (firstSteady < samples.length && samples[firstSteady] > warmUpFactor * steadyState) firstSteady++;
+  return median(samples.slice(firstSteady));
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Isotonic (non-decreasing) least-squares fit by pool-adjacent-violators. Chosen over a running maximum because
+ * one noisy-high point would lift every longer length with a running maximum, biasing the schedule against long
+ * drafts for good; pooling spreads the disagreement over the points that disagree.
+ */
+export function isotonicNonDecreasing(values: readonly number[]): number[] {
+  const blocks: { mean: number; count: number }[] = [];
+  for (const value of values) {
+    blocks.push({ mean: value, count: 1 });
+    while (blocks.length > 1 && blocks[blocks.length - 2].mean > blocks[blocks.length - 1].mean) {
+      const last = blocks.pop()!;
+      const previous = blocks[blocks.length - 1];
+      previous.mean = (previous.mean * previous.count + last.mean * last.count) / (previous.count + last.count);
+      previous.count += last.count;
+    }
+  }
+  return blocks.flatMap((block) => Array<number>(block.count).fill(block.mean));
+}
+
+/**
+ * Builds a profile from raw timings: `draftStepSamples` are single draft steps, `verifySamples[k]` are target passes
+ * scoring k + 1 tokens (k = 0..K, K ≥ 1). Each point is {@link summarizeSamples}'d and the curve is made
+ * non-decreasing with {@link isotonicNonDecreasing}, since noise must not make a longer verify look cheaper.
+ */
+export function buildProfile(
+  key: DeviceProfileKey,
+  draftStepSamples: readonly number[],
+  verifySamples: readonly (readonly number[])[],
+  createdAt: Date = new Date(),
+): DeviceProfile {
+  if (verifySamples.length < 2) throw new RangeError(`verifySamples needs timings for at least 1 and 2 tokens, got ${verifySamples.length} lengths`);
+  const draftStepMs = summarizeSamples(draftStepSamples);
+  const targetVerifyMs = isotonicNonDecreasing(verifySamples.map((samples) => summarizeSamples(samples)));
+  if (draftStepMs <= 0 || targetVerifyMs[0] <= 0) throw new RangeError('measured latencies must be positive');
+  return {
+    version: 1,
+    id: profileKeyId(key),
+    key,
+    createdAt: createdAt.toISOString(),
+    draftStepMs,
+    targetVerifyMs,
+    samples: Math.min(draftStepSamples.length, ...verifySamples.map((samples) => samples.length)),
+  };
+}
