@@ -25,6 +25,14 @@ const harness = {
     }
   },
   /** Loads an engine on the fixtures; with `instrumented`, its worker counts GPU buffers. */
+  async tokenizeChat(model: string, userMessages: string[]) {
+    const worker = new Worker(new URL('./transformers-smoke.worker.ts', import.meta.url), { type: 'module' });
+    try {
+      return await wrap<TransformersSmoke>(worker).tokenizeChat(model, userMessages);
+    } finally {
+      worker.terminate();
+    }
+  },
   async tokenize(model: string, texts: string[]) {
     const worker = new Worker(new URL('./transformers-smoke.worker.ts', import.meta.url), { type: 'module' });
     try {
@@ -32,6 +40,19 @@ const harness = {
     } finally {
       worker.terminate();
     }
+  },
+  /** A long-lived transformers.js worker for baseline timings (one model load, many timed runs). */
+  baselineWorker: null as null | { worker: Worker; api: ReturnType<typeof wrap<TransformersSmoke>> },
+  async timeTransformersGenerate(model: string, device: 'webgpu' | 'wasm', promptIds: number[], maxNewTokens: number) {
+    if (!harness.baselineWorker) {
+      const worker = new Worker(new URL('./transformers-smoke.worker.ts', import.meta.url), { type: 'module' });
+      harness.baselineWorker = { worker, api: wrap<TransformersSmoke>(worker) };
+    }
+    return harness.baselineWorker.api.timeGenerate(model, device, promptIds, maxNewTokens);
+  },
+  closeBaselineWorker() {
+    harness.baselineWorker?.worker.terminate();
+    harness.baselineWorker = null;
   },
   async createEngine(options: Omit<EngineOptions, 'localModelPath' | 'allowRemoteModels' | 'wasmPaths' | 'onProgress' | 'worker'>, instrumented = false) {
     const progress: LoadProgress[] = [];

@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 // Proves the foundation: a fixture model loads in a module worker through transformers.js and generates.
-import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, Tensor, env } from '@huggingface/transformers';
 import { expose } from 'comlink';
 import { offlineSources } from './offline-env.js';
 
@@ -10,6 +10,12 @@ env.localModelPath = offlineSources.localModelPath;
 (env.backends.onnx as { wasm: { wasmPaths: unknown } }).wasm.wasmPaths = { ...offlineSources.wasmPaths };
 
 const api = {
+  async tokenizeChat(model: string, userMessages: string[]): Promise<number[][]> {
+    const tokenizer = await AutoTokenizer.from_pretrained(model);
+    return userMessages.map((content) =>
+      Array.from(tokenizer.apply_chat_template([{ role: 'user', content }], { add_generation_prompt: true, tokenize: true, return_tensor: false, return_dict: false }) as unknown as number[]),
+    );
+  },
   async tokenize(model: string, texts: string[]): Promise<number[][]> {
     const tokenizer = await AutoTokenizer.from_pretrained(model);
     return texts.map((t) => tokenizer.encode(t));
@@ -25,5 +31,37 @@ const api = {
     return { promptIds, newIds: all.slice(promptIds.length) };
   },
 };
-export type TransformersSmoke = typeof api;
+/**
+ * Times transformers.js's own `generate()` with the target alone: the baseline Speculo must beat. The model is
+ * loaded once per worker and warmed up before timing.
+ */
+const loaded = new Map<string, Promise<Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>>>>();
+Object.assign(api, {
+  async timeGenerate(model: string, device: 'webgpu' | 'wasm', promptIds: number[], maxNewTokens: number) {
+    let lm = loaded.get(model + device);
+    if (!lm) {
+      lm = AutoModelForCausalLM.from_pretrained(model, { device, dtype: 'fp32' });
+      loaded.set(model + device, lm);
+      const warm = await lm;
+      await warm.generate({ input_ids: toTensor(promptIds), attention_mask: toMask(promptIds.length), max_new_tokens: 2, do_sample: false });
+    }
+    const m = await lm;
+    const start = performance.now();
+    const output = (await m.generate({ input_ids: toTensor(promptIds), attention_mask: toMask(promptIds.length), max_new_tokens: maxNewTokens, do_sample: false })) as { tolist(): bigint[][] };
+    const ms = performance.now() - start;
+    const newIds = output.tolist()[0]!.map(Number).slice(promptIds.length);
+    return { ms, newIds };
+  },
+});
+
+function toTensor(ids: number[]) {
+  return new Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
+}
+function toMask(n: number) {
+  return new Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]);
+}
+
+export type TransformersSmoke = typeof api & {
+  timeGenerate(model: string, device: 'webgpu' | 'wasm', promptIds: number[], maxNewTokens: number): Promise<{ ms: number; newIds: number[] }>;
+};
 expose(api);

@@ -12,6 +12,7 @@ describe('normalizeGenerateOptions', () => {
     expect(normalizeGenerateOptions({ prompt: 'Hello' })).toEqual({
       prompt: 'Hello',
       messages: null,
+      promptIds: null,
       maxNewTokens: 128,
       temperature: 0,
       topK: 0,
@@ -21,6 +22,14 @@ describe('normalizeGenerateOptions', () => {
       draftLength: 4,
       speculative: true,
     });
+  });
+
+  it('takes pre-tokenized promptIds and refuses bad ids or a second input', () => {
+    expect(normalizeGenerateOptions({ promptIds: [1, 2, 3] }).promptIds).toEqual([1, 2, 3]);
+    expect(() => normalizeGenerateOptions({ promptIds: [] })).toThrow(/promptIds/);
+    expect(() => normalizeGenerateOptions({ promptIds: [1, -2] })).toThrow(/promptIds\[1\]/);
+    expect(() => normalizeGenerateOptions({ promptIds: [1.5] })).toThrow(RangeError);
+    expect(() => normalizeGenerateOptions({ promptIds: [1], prompt: 'x' })).toThrow(/only one of/);
   });
 
   it('keeps valid values and copies messages', () => {

