@@ -123,8 +123,15 @@ export interface TraceOutput {
   /** `provenance[i]`: `draft` if `tokenIds[i]` is an accepted draft token, `target` if the target chose it. */
   provenance: TokenSource[];
   text: TraceText;
-  finishReason: FinishReason;
+  /**
+   * Why generation ended; `aborted` when it was cut off between rounds by the caller's abort signal or a
+   * guardrail with action `abort`, which the decoder's own {@link FinishReason} does not cover.
+   */
+  finishReason: TraceFinishReason;
 }
+
+/** {@link FinishReason} plus `aborted`. */
+export type TraceFinishReason = FinishReason | 'aborted';
 
 /** A complete audit trace of one generation. */
 export interface SpeculoTrace extends TraceHeader {
