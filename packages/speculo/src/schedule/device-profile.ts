@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SpeculoError } from '../errors.js';
+import { isotonicNonDecreasing } from './isotonic.js';
 
 /** The GPU adapter a profile was measured on, as `GPUAdapterInfo` reports it; null on the WASM backend. */
 export interface AdapterIdentity {
@@ -31,7 +32,7 @@ export interface DeviceProfile {
   key: DeviceProfileKey;
   /** ISO 8601 time of the measurement. */
   createdAt: string;
-  /** One draft forward step, in ms. */
+  /** One draft forward step, in ms; 0 for a drafter that runs no model. */
   draftStepMs: number;
   /**
    * The target's cost curve: index k is the latency of one target pass scoring k + 1 tokens, for k = 0..K.
@@ -69,7 +70,8 @@ const deviceProfileSchema = z.object({
     dtype: z.string().min(1),
   }),
   createdAt: z.iso.datetime(),
-  draftStepMs: positiveMs,
+  // A lookup drafter runs no model, so a free draft step is legitimate.
+  draftStepMs: z.number().nonnegative(),
   targetVerifyMs: z.array(positiveMs).min(2),
   samples: z.int().positive(),
 });
@@ -156,28 +158,11 @@ function median(values: readonly number[]): number {
 }
 
 /**
- * Isotonic (non-decreasing) least-squares fit by pool-adjacent-violators. Chosen over a running maximum because
- * one noisy-high point would lift every longer length with a running maximum, biasing the schedule against long
- * drafts for good; pooling spreads the disagreement over the points that disagree.
- */
-export function isotonicNonDecreasing(values: readonly number[]): number[] {
-  const blocks: { mean: number; count: number }[] = [];
-  for (const value of values) {
-    blocks.push({ mean: value, count: 1 });
-    while (blocks.length > 1 && blocks[blocks.length - 2].mean > blocks[blocks.length - 1].mean) {
-      const last = blocks.pop()!;
-      const previous = blocks[blocks.length - 1];
-      previous.mean = (previous.mean * previous.count + last.mean * last.count) / (previous.count + last.count);
-      previous.count += last.count;
-    }
-  }
-  return blocks.flatMap((block) => Array<number>(block.count).fill(block.mean));
-}
-
-/**
  * Builds a profile from raw timings: `draftStepSamples` are single draft steps, `verifySamples[k]` are target passes
  * scoring k + 1 tokens (k = 0..K, K ≥ 1). Each point is {@link summarizeSamples}'d and the curve is made
- * non-decreasing with {@link isotonicNonDecreasing}, since noise must not make a longer verify look cheaper.
+ * non-decreasing, since noise must not make a longer verify look cheaper. The fit is isotonic regression rather
+ * than a running maximum: with a running maximum one noisy-high point lifts every longer length and biases the
+ * schedule against long drafts for good, while pooling spreads the disagreement over the points that disagree.
  */
 export function buildProfile(
   key: DeviceProfileKey,
@@ -188,7 +173,7 @@ export function buildProfile(
   if (verifySamples.length < 2) throw new RangeError(`verifySamples needs timings for at least 1 and 2 tokens, got ${verifySamples.length} lengths`);
   const draftStepMs = summarizeSamples(draftStepSamples);
   const targetVerifyMs = isotonicNonDecreasing(verifySamples.map((samples) => summarizeSamples(samples)));
-  if (draftStepMs <= 0 || targetVerifyMs[0] <= 0) throw new RangeError('measured latencies must be positive');
+  if (targetVerifyMs[0] <= 0) throw new RangeError('target verify latencies must be positive');
   return {
     version: 1,
     id: profileKeyId(key),

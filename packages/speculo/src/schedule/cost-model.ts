@@ -1,0 +1,115 @@
+import type { DeviceProfile } from './device-profile.js';
+import { decayPerStep } from './decay.js';
+
+/** What a round costs: the schedule only needs these two curves. */
+export interface CostCurve {
+  /** Time of `steps` draft forward steps, in ms (0 for 0 steps). */
+  draftMs(steps: number): number;
+  /** Time of one target pass scoring `tokens` tokens (≥ 1), in ms. */
+  verifyMs(tokens: number): number;
+}
+
+/** A timing measured during decoding, fed back into the model. */
+export type TimingObservation =
+  | { kind: 'verify'; tokens: number; ms: number }
+  | { kind: 'draft'; steps: number; ms: number };
+
+export interface CostModelOptions {
+  /** Observations after which a measurement's weight in the correction halves. Default 16. */
+  halfLifeObservations?: number;
+}
+
+/**
+ * One observation moves the scale by at most this factor, so a single GC pause or tab switch cannot swing the
+ * schedule; a lasting change still gets through over a few observations.
+ */
+const maxStepRatio = 4;
+
+/**
+ * The device's cost curves: the profile's measurements, corrected online by what decoding actually measures.
+ *
+ * The correction is one global scale factor per model (one for the target's curve, one for the draft step),
+ * not a ratio per verify length. A busy or throttled GPU slows every pass by about the same factor, and a
+ * per-length correction would only move the lengths the schedule happens to use (usually one or two), distorting
+ * the curve's shape exactly where the optimiser compares neighbouring lengths. The shape comes from the profile,
+ * measured in controlled conditions; the level follows the present. Keeping draft and target separate lets their
+ * ratio, which drives γ, move too (e.g. only one of them sharing the GPU with other work).
+ *
+ * Scales are exponentially weighted averages in log space (ratios compose multiplicatively, and log space treats
+ * 2× slower and 2× faster symmetrically).
+ */
+export class CostModel implements CostCurve {
+  private readonly baseVerifyMs: readonly number[];
+  private readonly baseDraftStepMs: number;
+  private readonly weight: number;
+  private logVerifyScale = 0;
+  private logDraftScale = 0;
+
+  constructor(profile: Pick<DeviceProfile, 'draftStepMs' | 'targetVerifyMs'>, options: CostModelOptions = {}) {
+    const curve = profile.targetVerifyMs;
+    if (curve.length < 2) throw new RangeError('the cost curve needs at least the latencies of 1 and 2 tokens');
+    for (const [k, ms] of curve.entries()) {
+      if (!(ms > 0) || !Number.isFinite(ms)) throw new RangeError(`targetVerifyMs[${k}] must be a positive duration, got ${ms}`);
+      if (k > 0 && ms < curve[k - 1]) throw new RangeError(`targetVerifyMs must be non-decreasing (index ${k})`);
+    }
+    if (!(profile.draftStepMs >= 0) || !Number.isFinite(profile.draftStepMs)) {
+      throw new RangeError(`draftStepMs must be a non-negative duration, got ${profile.draftStepMs}`);
+    }
+    this.baseVerifyMs = [...curve];
+    this.baseDraftStepMs = profile.draftStepMs;
+    this.weight = 1 - decayPerStep(options.halfLifeObservations ?? 16);
+  }
+
+  /** Current correction of the target's curve (measured / profiled); 1 until something is observed. */
+  get verifyScale(): number {
+    return Math.exp(this.logVerifyScale);
+  }
+
+  /** Current correction of the draft step (measured / profiled). */
+  get draftScale(): number {
+    return Math.exp(this.logDraftScale);
+  }
+
+  verifyMs(tokens: number): number {
+    return this.baseVerify(tokens) * this.verifyScale;
+  }
+
+  draftMs(steps: number): number {
+    if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`draft steps must be a non-negative integer, got ${steps}`);
+    return steps * this.baseDraftStepMs * this.draftScale;
+  }
+
+  /**
+   * Blends a measured time into the curves. Ignored when nothing was run or the clock could not resolve it
+   * (browsers coarsen `performance.now()`, so 0 ms readings happen and carry no ratio).
+   */
+  observe(observation: TimingObservation): void {
+    if (!(observation.ms > 0) || !Number.isFinite(observation.ms)) return;
+    if (observation.kind === 'verify') {
+      const predicted = this.verifyMs(observation.tokens);
+      this.logVerifyScale += this.weight * clampedLogRatio(observation.ms, predicted);
+    } else {
+      if (observation.steps <= 0) return;
+      const predicted = this.draftMs(observation.steps);
+      // A profile may say the draft is free (a lookup drafter); then there is no ratio to correct.
+      if (predicted <= 0) return;
+      this.logDraftScale += this.weight * clampedLogRatio(observation.ms, predicted);
+    }
+  }
+
+  private baseVerify(tokens: number): number {
+    if (!Number.isInteger(tokens) || tokens < 1) throw new RangeError(`verify tokens must be a positive integer, got ${tokens}`);
+    const curve = this.baseVerifyMs;
+    if (tokens <= curve.length) return curve[tokens - 1];
+    // Past the measured lengths, continue the last measured slope: the curve is linear once the device is
+    // compute-bound, and the last segment is the closest evidence of that regime.
+    const last = curve[curve.length - 1];
+    const slope = last - curve[curve.length - 2];
+    return last + slope * (tokens - curve.length);
+  }
+}
+
+function clampedLogRatio(measured: number, predicted: number): number {
+  const limit = Math.log(maxStepRatio);
+  return Math.min(limit, Math.max(-limit, Math.log(measured / predicted)));
+}

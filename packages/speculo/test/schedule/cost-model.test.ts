@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { CostModel } from '../../src/schedule/cost-model.js';
+
+const profile = { draftStepMs: 2, targetVerifyMs: [10, 11, 13, 16] };
+
+describe('CostModel', () => {
+  it('reads the profile and extends it past the measured lengths along the last slope', () => {
+    const cost = new CostModel(profile);
+    expect([1, 2, 3, 4].map((tokens) => cost.verifyMs(tokens))).toEqual([10, 11, 13, 16]);
+    expect(cost.verifyMs(5)).toBe(19);
+    expect(cost.verifyMs(7)).toBe(25);
+    expect(cost.draftMs(0)).toBe(0);
+    expect(cost.draftMs(3)).toBe(6);
+  });
+
+  it('rejects impossible lengths and curves', () => {
+    const cost = new CostModel(profile);
+    expect(() => cost.verifyMs(0)).toThrow(RangeError);
+    expect(() => cost.verifyMs(1.5)).toThrow(RangeError);
+    expect(() => cost.draftMs(-1)).toThrow(RangeError);
+    expect(() => new CostModel({ draftStepMs: 1, targetVerifyMs: [10] })).toThrow(/at least/);
+    expect(() => new CostModel({ draftStepMs: 1, targetVerifyMs: [10, 9] })).toThrow(/non-decreasing/);
+  });
+
+  it('moves by half the way to a new level after one half-life of observations', () => {
+    const cost = new CostModel(profile, { halfLifeObservations: 16 });
+    for (let i = 0; i < 16; i++) cost.observe({ kind: 'verify', tokens: 2, ms: 2 * 11 });
+    // Geometric blending: halfway in log space between 1× and 2× is √2.
+    expect(cost.verifyScale).toBeCloseTo(Math.SQRT2, 9);
+  });
+
+  it('adapts a profile from an idle device to a busy one, at every length, keeping the curve shape', () => {
+    const cost = new CostModel(profile);
+    // The schedule only ever uses two lengths; the others must follow anyway.
+    for (let i = 0; i < 200; i++) cost.observe({ kind: 'verify', tokens: i % 2 === 0 ? 1 : 4, ms: i % 2 === 0 ? 20 : 32 });
+    expect(cost.verifyMs(3) / 13).toBeCloseTo(2, 2);
+    expect(cost.verifyMs(6) / 22).toBeCloseTo(2, 2);
+    // The draft was not observed and keeps its profiled cost.
+    expect(cost.draftMs(1)).toBe(2);
+    for (let i = 0; i < 200; i++) cost.observe({ kind: 'draft', steps: 4, ms: 4 });
+    expect(cost.draftMs(1)).toBeCloseTo(1, 2);
+  });
+
+  it('is barely moved by one outlier and ignores unresolvable 0 ms readings', () => {
+    const cost = new CostModel(profile);
+    cost.observe({ kind: 'verify', tokens: 1, ms: 1000 });
+    expect(cost.verifyScale).toBeGreaterThan(1);
+    expect(cost.verifyScale).toBeLessThan(1.1);
+    const before = cost.verifyScale;
+    cost.observe({ kind: 'verify', tokens: 1, ms: 0 });
+    cost.observe({ kind: 'draft', steps: 0, ms: 5 });
+    expect(cost.verifyScale).toBe(before);
+    expect(cost.draftScale).toBe(1);
+  });
+
+  it('leaves a free draft free', () => {
+    const cost = new CostModel({ draftStepMs: 0, targetVerifyMs: [10, 10] });
+    cost.observe({ kind: 'draft', steps: 3, ms: 0.1 });
+    expect(cost.draftMs(5)).toBe(0);
+  });
+});

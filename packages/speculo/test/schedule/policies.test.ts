@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createAdaptivePolicy,
+  createHeuristicPolicy,
+  createStaticPolicy,
+  type RoundObservation,
+  type SchedulePolicy,
+} from '../../src/schedule/policies.js';
+import { flatGpu, profileOf, simulate, type SyntheticDevice } from './synthetic.js';
+
+function round(drafted: number, accepted: number, extra: Partial<RoundObservation> = {}): RoundObservation {
+  return { drafted, accepted, draftMs: drafted * 2, verifyMs: 20, stoppedEarly: false, confidences: Array<number>(drafted).fill(0.5), ...extra };
+}
+
+describe('createStaticPolicy', () => {
+  it('plans the same γ every round and records why each round stopped drafting', () => {
+    const policy = createStaticPolicy(4);
+    const observations = [round(4, 2), round(2, 2, { stoppedEarly: true }), round(1, 0, { outputLimited: true }), round(3, 1)];
+    for (const observation of observations) {
+      expect(policy.nextRound()).toEqual({ gamma: 4, mode: 'speculate' });
+      policy.observeRound(observation);
+    }
+    expect(policy.decisions().map((d) => d.stopReason)).toEqual(['gamma-reached', 'low-confidence', 'output-limit', 'none']);
+    expect(policy.decisions()[0]).toEqual({
+      round: 1, gamma: 4, mode: 'speculate', stopReason: 'gamma-reached', drafted: 4, accepted: 2, projectedSpeedup: null, fallbackState: 'speculating',
+    });
+    expect(policy.continueAfter).toBeUndefined();
+  });
+
+  it('with γ = 0 decodes with the target alone', () => {
+    const policy = createStaticPolicy(0);
+    expect(policy.nextRound()).toEqual({ gamma: 0, mode: 'target-only' });
+    policy.observeRound(round(0, 0));
+    expect(policy.decisions()[0].stopReason).toBe('none');
+  });
+
+  it('needs a plan before an observation', () => {
+    const policy = createStaticPolicy(2);
+    expect(() => policy.observeRound(round(2, 1))).toThrow(/nextRound/);
+    policy.nextRound();
+    expect(() => policy.observeRound(round(2, 3))).toThrow(RangeError);
+  });
+});
+
+describe('createHeuristicPolicy', () => {
+  /** transformers' update_candidate_strategy for the "heuristic" schedule, written out independently. */
+  function transformersNext(numAssistantTokens: number, numMatches: number, candidates: number): number {
+    return numMatches === candidates ? numAssistantTokens + 2.0 : Math.max(1.0, numAssistantTokens - 1.0);
+  }
+
+  it("follows transformers' rule: +2 after a fully accepted round, otherwise −1 and never below 1", () => {
+    const policy = createHeuristicPolicy(4, 100);
+    const outcomes: [drafted: number, accepted: number][] = [[4, 4], [6, 6], [8, 3], [7, 0], [6, 0], [5, 0], [4, 0], [3, 0], [2, 0], [1, 0], [1, 1], [3, 2], [2, 2]];
+    let expected = 4;
+    for (const [drafted, accepted] of outcomes) {
+      expect(policy.nextRound().gamma).toBe(expected);
+      policy.observeRound(round(drafted, accepted));
+      expected = transformersNext(expected, accepted, drafted);
+    }
+    expect(policy.decisions().map((d) => d.gamma)).toEqual([4, 6, 8, 7, 6, 5, 4, 3, 2, 1, 1, 3, 2]);
+  });
+
+  it('counts a round cut short as fully accepted when everything drafted was, caps at max, and skips empty rounds', () => {
+    const policy = createHeuristicPolicy(4, 7);
+    policy.nextRound();
+    policy.observeRound(round(2, 2, { stoppedEarly: true }));
+    expect(policy.nextRound().gamma).toBe(6);
+    policy.observeRound(round(6, 6));
+    expect(policy.nextRound().gamma).toBe(7);
+    policy.observeRound(round(0, 0, { outputLimited: true }));
+    expect(policy.nextRound().gamma).toBe(7);
+    expect(() => createHeuristicPolicy(0)).toThrow(RangeError);
+    expect(() => createHeuristicPolicy(8, 4)).toThrow(RangeError);
+  });
+});
+
+describe('createAdaptivePolicy', () => {
+  it('records its projection and state, and offers an in-round stop rule unless told not to', () => {
+    const policy = createAdaptivePolicy({ profile: profileOf(flatGpu) });
+    const plan = policy.nextRound();
+    expect(plan.mode).toBe('speculate');
+    expect(plan.gamma).toBeGreaterThanOrEqual(1);
+    policy.observeRound(round(plan.gamma, 1));
+    const [decision] = policy.decisions();
+    expect(decision.projectedSpeedup).toBeGreaterThan(1);
+    expect(decision.fallbackState).toBe('speculating');
+    expect(typeof policy.continueAfter).toBe('function');
+    expect(createAdaptivePolicy({ profile: profileOf(flatGpu), earlyStop: 'off' }).continueAfter).toBeUndefined();
+  });
+
+  it('drafts longer as the draft proves itself and shorter as it fails', () => {
+    const policy = createAdaptivePolicy({ profile: profileOf(flatGpu), earlyStop: 'off' });
+    const gammaAfter = (drafted: (gamma: number) => [number, number], rounds: number): number => {
+      for (let i = 0; i < rounds; i++) {
+        const { gamma } = policy.nextRound();
+        const [d, a] = drafted(gamma);
+        policy.observeRound(round(d, a));
+      }
+      return policy.nextRound().gamma;
+    };
+    const good = gammaAfter((gamma) => [gamma, gamma], 30);
+    policy.observeRound(round(0, 0));
+    const poor = gammaAfter((gamma) => [gamma, Math.min(gamma, 1)], 30);
+    expect(good).toBeGreaterThanOrEqual(10);
+    expect(poor).toBeLessThanOrEqual(2);
+  });
+
+  it('falls back on a useless draft, probes, and resumes when the draft recovers', () => {
+    const policy = createAdaptivePolicy({ profile: profileOf(flatGpu) });
+    // 0.9 for 200 rounds' worth of output, then a draft that is never right, then 0.9 again.
+    const phase = (outputIndex: number) => (outputIndex < 600 ? 0.9 : outputIndex < 1100 ? 0 : 0.9);
+    simulate(policy, { device: flatGpu, acceptance: phase, rounds: 1200, seed: 3 });
+    const decisions = policy.decisions();
+    const firstFallback = decisions.findIndex((d) => d.fallbackState === 'fallback');
+    expect(firstFallback).toBeGreaterThan(0);
+    expect(decisions.slice(firstFallback).some((d) => d.mode === 'probe')).toBe(true);
+    // A target-only round drafts nothing.
+    expect(decisions.filter((d) => d.mode === 'target-only').every((d) => d.gamma === 0 && d.drafted === 0)).toBe(true);
+    // The draft is back: the last rounds speculate again.
+    expect(decisions.slice(-50).every((d) => d.fallbackState === 'speculating')).toBe(true);
+    expect(decisions.slice(-50).reduce((sum, d) => sum + d.accepted, 0)).toBeGreaterThan(100);
+  });
+
+  it('lets one probe overturn the stale verdict once the draft recovers', () => {
+    const midrange: SyntheticDevice = { draftStepMs: 3, verifyMs: (tokens) => 20 + 3 * (tokens - 1) };
+    const policy = createAdaptivePolicy({ profile: profileOf(midrange) });
+    const recoveredAt = 1000;
+    simulate(policy, { device: midrange, acceptance: (outputIndex) => (outputIndex < 400 || outputIndex >= recoveredAt ? 0.9 : 0), rounds: 1200, seed: 2 });
+    const decisions = policy.decisions();
+    let output = 0;
+    const firstRecoveredRound = decisions.findIndex((d) => (output += d.accepted + 1) >= recoveredAt);
+    const resumed = decisions.findIndex((d, i) => i > firstRecoveredRound && d.fallbackState === 'speculating');
+    expect(resumed).toBeGreaterThan(firstRecoveredRound);
+    const probesBeforeResuming = decisions
+      .slice(firstRecoveredRound, resumed)
+      .filter((d, i, slice) => d.mode === 'probe' && (i === 0 || slice[i - 1].mode !== 'probe')).length;
+    expect(probesBeforeResuming).toBe(1);
+  });
+
+  it('corrects a profile measured on an idle device', () => {
+    const busy: SyntheticDevice = { draftStepMs: 2 * flatGpu.draftStepMs, verifyMs: (tokens) => 2 * flatGpu.verifyMs(tokens) };
+    const policy = createAdaptivePolicy({ profile: profileOf(flatGpu) });
+    simulate(policy, { device: busy, acceptance: () => 0.8, rounds: 200, seed: 1 });
+    expect(policy.cost.verifyScale).toBeCloseTo(2, 2);
+    expect(policy.cost.draftScale).toBeCloseTo(2, 2);
+  });
+});
+
+/** Keeps the type import honest: every factory satisfies the shared interface. */
+const policies: SchedulePolicy[] = [createStaticPolicy(1), createHeuristicPolicy(), createAdaptivePolicy({ profile: profileOf(flatGpu) })];
+it('every policy names itself', () => {
+  expect(policies.map((policy) => policy.name)).toEqual(['static', 'heuristic', 'adaptive']);
+});

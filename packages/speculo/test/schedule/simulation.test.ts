@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/sampling/prng.js';
+import { createAdaptivePolicy, createStaticPolicy } from '../../src/schedule/policies.js';
+import { flatGpu, profileOf, simulate, steepCpu, type SimulationSetup, type SyntheticDevice } from './synthetic.js';
+
+/** Between the two: verifying 8 tokens costs twice a single token. */
+const midrange: SyntheticDevice = { draftStepMs: 3, verifyMs: (tokens) => 20 + 3 * (tokens - 1) };
+/** A nearly free draft next to a flat verify curve: even a weak draft pays a little. */
+const cheapDraft: SyntheticDevice = { draftStepMs: 0.5, verifyMs: (tokens) => 20 + 0.2 * (tokens - 1) };
+
+const rounds = 2000;
+
+function bestStatic(setup: SimulationSetup): { gamma: number; tokensPerMs: number } {
+  let best = { gamma: 0, tokensPerMs: simulate(createStaticPolicy(0), setup).tokensPerMs };
+  for (let gamma = 1; gamma <= 12; gamma++) {
+    const tokensPerMs = simulate(createStaticPolicy(gamma), setup).tokensPerMs;
+    if (tokensPerMs > best.tokensPerMs) best = { gamma, tokensPerMs };
+  }
+  return best;
+}
+
+function adaptive(setup: SimulationSetup, earlyStop: 'cost-aware' | 'off' = 'cost-aware') {
+  const policy = createAdaptivePolicy({ profile: profileOf(setup.device), earlyStop });
+  return { policy, result: simulate(policy, setup) };
+}
+
+/** Text alternating between easy stretches (the draft is right 95 % of the time) and hard ones (15 %). */
+function burstyText(seed: number): (outputIndex: number) => number {
+  const rng = createRng(seed);
+  const easy = [true];
+  return (outputIndex) => {
+    while (easy.length <= outputIndex) easy.push(rng.next() < 0.1 ? !easy[easy.length - 1] : easy[easy.length - 1]);
+    return easy[outputIndex] ? 0.95 : 0.15;
+  };
+}
+
+describe('adaptive schedule in simulation', () => {
+  it.each([
+    ['flat GPU, good draft', flatGpu, 0.8],
+    ['flat GPU, mediocre draft', flatGpu, 0.5],
+    ['midrange, good draft', midrange, 0.8],
+    ['cheap draft, very good draft', cheapDraft, 0.9],
+  ] as const)('%s: at least 0.95 × the best static γ', (_name, device, alpha) => {
+    const setup: SimulationSetup = { device, acceptance: () => alpha, rounds, seed: 42 };
+    const best = bestStatic(setup);
+    expect(best.gamma).toBeGreaterThan(0);
+    expect(adaptive(setup).result.tokensPerMs).toBeGreaterThanOrEqual(0.95 * best.tokensPerMs);
+  });
+
+  it('α ≈ 0.2 where a weak draft still pays a little: not slower than the target alone', () => {
+    const setup: SimulationSetup = { device: cheapDraft, acceptance: () => 0.2, rounds, seed: 42 };
+    const targetOnly = simulate(createStaticPolicy(0), setup).tokensPerMs;
+    expect(adaptive(setup).result.tokensPerMs).toBeGreaterThanOrEqual(targetOnly);
+  });
+
+  it('α ≈ 0.2 where every γ loses: decodes with the target alone, paying only for the probes', () => {
+    const setup: SimulationSetup = { device: steepCpu, acceptance: () => 0.2, rounds, seed: 42 };
+    const targetOnly = simulate(createStaticPolicy(0), setup).tokensPerMs;
+    const best = bestStatic(setup);
+    expect(best.gamma).toBe(0);
+    const { policy, result } = adaptive(setup);
+    // Probes cost a little speculation now and then: 3 rounds per probe, probes at most every 8..256 rounds.
+    expect(result.tokensPerMs).toBeGreaterThanOrEqual(0.98 * targetOnly);
+    expect(result.tokensPerMs).toBeGreaterThan(simulate(createStaticPolicy(1), setup).tokensPerMs);
+    const targetOnlyRounds = policy.decisions().filter((decision) => decision.mode === 'target-only').length;
+    expect(targetOnlyRounds).toBeGreaterThan(0.95 * rounds);
+  });
+
+  it('on bursty text, stopping early on low confidence beats both drafting to γ and the best static γ', () => {
+    const setup = (): SimulationSetup => ({ device: flatGpu, acceptance: burstyText(9), rounds, seed: 42 });
+    const withStop = adaptive(setup(), 'cost-aware');
+    const withoutStop = adaptive(setup(), 'off').result.tokensPerMs;
+    expect(withStop.result.tokensPerMs).toBeGreaterThan(1.1 * withoutStop);
+    expect(withStop.result.tokensPerMs).toBeGreaterThan(1.05 * bestStatic(setup()).tokensPerMs);
+    expect(withStop.policy.decisions().some((decision) => decision.stopReason === 'low-confidence')).toBe(true);
+  });
+});

@@ -1,0 +1,76 @@
+import { createRng } from '../../src/sampling/prng.js';
+import type { SchedulePolicy } from '../../src/schedule/policies.js';
+
+/** A device: the true cost of draft steps and verify passes. */
+export interface SyntheticDevice {
+  draftStepMs: number;
+  verifyMs: (tokens: number) => number;
+}
+
+/** GPU-like: a verify of 8 tokens costs about what a verify of 1 does; the draft step is a tenth of a verify. */
+export const flatGpu: SyntheticDevice = { draftStepMs: 2, verifyMs: (tokens) => 20 + 0.2 * (tokens - 1) };
+
+/** CPU-like: a verify costs in proportion to the tokens it scores. */
+export const steepCpu: SyntheticDevice = { draftStepMs: 4, verifyMs: (tokens) => 20 * tokens };
+
+/** The profile a perfect measurement of `device` would give, up to `maxTokens` verify tokens. */
+export function profileOf(device: SyntheticDevice, maxTokens = 9): { draftStepMs: number; targetVerifyMs: number[] } {
+  return { draftStepMs: device.draftStepMs, targetVerifyMs: Array.from({ length: maxTokens }, (_, k) => device.verifyMs(k + 1)) };
+}
+
+export interface SimulationSetup {
+  device: SyntheticDevice;
+  /**
+   * Acceptance probability of a draft token, given the tokens before it were accepted: `outputIndex` is where the
+   * token would land in the output (difficulty belongs to the text, so a hard stretch stays hard until committed),
+   * `position` its 0-based place in the round. The simulated drafter reports it as its confidence, i.e. the
+   * draft is perfectly calibrated unless `confidence` says otherwise.
+   */
+  acceptance: (outputIndex: number, position: number) => number;
+  /** The drafter's reported confidence for a token of this acceptance probability; default: the probability. */
+  confidence?: (acceptance: number) => number;
+  rounds: number;
+  seed: number;
+}
+
+export interface SimulationResult {
+  tokens: number;
+  ms: number;
+  tokensPerMs: number;
+}
+
+/**
+ * Runs a policy against a device and a known acceptance, the way the decoder drives it: plan, draft (asking
+ * `continueAfter` after each token but the last), verify, report. Accept/reject is drawn from a seeded generator.
+ */
+export function simulate(policy: SchedulePolicy, setup: SimulationSetup): SimulationResult {
+  const rng = createRng(setup.seed);
+  let tokens = 0;
+  let ms = 0;
+  for (let round = 0; round < setup.rounds; round++) {
+    const { gamma } = policy.nextRound();
+    const confidences: number[] = [];
+    let accepted = 0;
+    let allAcceptedSoFar = true;
+    let stoppedEarly = false;
+    for (let position = 0; position < gamma; position++) {
+      const probability = setup.acceptance(tokens + position, position);
+      const acceptedHere = rng.next() < probability;
+      const confidence = setup.confidence ? setup.confidence(probability) : probability;
+      confidences.push(confidence);
+      if (allAcceptedSoFar && acceptedHere) accepted++;
+      else allAcceptedSoFar = false;
+      if (position + 1 < gamma && policy.continueAfter && !policy.continueAfter(position, confidence)) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+    const drafted = confidences.length;
+    const draftMs = drafted * setup.device.draftStepMs;
+    const verifyMs = setup.device.verifyMs(drafted + 1);
+    tokens += accepted + 1;
+    ms += draftMs + verifyMs;
+    policy.observeRound({ drafted, accepted, draftMs, verifyMs, stoppedEarly, confidences });
+  }
+  return { tokens, ms, tokensPerMs: tokens / ms };
+}
