@@ -13,7 +13,10 @@ export type SpeculoErrorCode =
   | 'model-load'
   | 'webgpu-unavailable'
   | 'engine-disposed'
-  | 'engine-busy';
+  | 'engine-busy'
+  | 'invalid-guardrail-config'
+  | 'invalid-device-profile'
+  | 'guardrail-abort';
 
 /** Base class of every error the library throws on purpose. */
 export class SpeculoError extends Error {
@@ -95,6 +98,44 @@ export class EngineBusyError extends SpeculoError {
   }
 }
 
+/** One refused field of a guardrail configuration: its dotted path (`acceptanceFloor.rate`) and what is wrong. */
+export interface GuardrailConfigIssue {
+  path: string;
+  message: string;
+}
+
+/** A guardrail configuration was refused; the message lists every bad field by path. */
+export class GuardrailConfigError extends SpeculoError {
+  override name = 'GuardrailConfigError';
+  readonly issues: GuardrailConfigIssue[];
+
+  constructor(issues: GuardrailConfigIssue[], options?: { cause?: unknown }) {
+    const lines = issues.map((issue) => `${issue.path}: ${issue.message}`);
+    super(`Invalid guardrail config: ${lines.join('; ')}`, { ...options, code: 'invalid-guardrail-config' });
+    this.issues = issues;
+  }
+}
+
+/** An imported device profile failed validation; `issues` lists each problem as `field: what is wrong`. */
+export class InvalidDeviceProfileError extends SpeculoError {
+  override name = 'InvalidDeviceProfileError';
+  readonly issues: string[];
+
+  constructor(issues: string[], options?: { cause?: unknown }) {
+    super(`invalid device profile: ${issues.join('; ')}`, { ...options, code: 'invalid-device-profile' });
+    this.issues = issues;
+  }
+}
+
+/** A guardrail whose action is `abort` ended the generation. */
+export class GuardrailAbortError extends SpeculoError {
+  override name = 'GuardrailAbortError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'guardrail-abort' });
+  }
+}
+
 /**
  * The error an aborted generation rejects with: a `DOMException` named `AbortError`, the same thing `fetch`
  * rejects with, so `e.name === 'AbortError'` checks written for the platform work unchanged.
@@ -116,6 +157,8 @@ export interface SerializedError {
   architecture?: string;
   model?: string;
   file?: string;
+  /** GuardrailConfigError / InvalidDeviceProfileError issues. */
+  issues?: unknown[];
   cause?: SerializedError;
 }
 
@@ -140,6 +183,7 @@ function serializeWithCauses(error: unknown, depth: number): SerializedError {
     serialized.model = error.model;
     if (error.file !== undefined) serialized.file = error.file;
   }
+  if (error instanceof GuardrailConfigError || error instanceof InvalidDeviceProfileError) serialized.issues = structuredClone(error.issues);
   const cause = (error as { cause?: unknown }).cause;
   if (cause !== undefined && depth < maxCauseDepth) serialized.cause = serializeWithCauses(cause, depth + 1);
   return serialized;
@@ -176,6 +220,17 @@ export function deserializeError(serialized: SerializedError): Error {
       break;
     case 'engine-busy':
       error = new EngineBusyError(serialized.message, options);
+      break;
+    case 'invalid-guardrail-config':
+      error = new GuardrailConfigError((serialized.issues ?? []) as GuardrailConfigIssue[], options);
+      error.message = serialized.message;
+      break;
+    case 'invalid-device-profile':
+      error = new InvalidDeviceProfileError((serialized.issues ?? []) as string[], options);
+      error.message = serialized.message;
+      break;
+    case 'guardrail-abort':
+      error = new GuardrailAbortError(serialized.message, options);
       break;
     case 'speculo':
       error = new SpeculoError(serialized.message, options);

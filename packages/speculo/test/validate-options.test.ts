@@ -19,9 +19,23 @@ describe('normalizeGenerateOptions', () => {
       topP: 1,
       seed: 0,
       stop: [],
-      draftLength: 4,
+      draftLength: null,
+      policy: null,
+      drafter: null,
       speculative: true,
+      trace: null,
     });
+  });
+
+  it('validates policy, drafter and trace options by name', () => {
+    expect(normalizeGenerateOptions({ prompt: 'x', policy: 'heuristic', drafter: 'prompt-lookup', trace: true })).toMatchObject({
+      policy: 'heuristic',
+      drafter: 'prompt-lookup',
+      trace: { redactPrompt: false },
+    });
+    expect(() => normalizeGenerateOptions({ prompt: 'x', policy: 'fast' as never })).toThrow(/policy/);
+    expect(() => normalizeGenerateOptions({ prompt: 'x', drafter: 'eagle' as never })).toThrow(/drafter/);
+    expect(() => normalizeGenerateOptions({ prompt: 'x', trace: { redactPrompt: 'yes' } as never })).toThrow(/trace.redactPrompt/);
   });
 
   it('takes pre-tokenized promptIds and refuses bad ids or a second input', () => {

@@ -1,3 +1,8 @@
+import type { DrafterCost } from '../draft/lookup/drafter-cost.js';
+import type { GuardrailConfigInput } from '../guard/guardrail-config.js';
+import type { DeviceProfile } from '../schedule/device-profile.js';
+import type { DrafterKind, SchedulerPolicyName } from './validate-options.js';
+
 /** Where the models run. `auto` takes WebGPU when an adapter is available and WASM otherwise. */
 export type DeviceOption = 'auto' | 'webgpu' | 'wasm';
 export type Backend = 'webgpu' | 'wasm';
@@ -5,16 +10,36 @@ export type Backend = 'webgpu' | 'wasm';
 /** Weight formats of Hugging Face ONNX exports, as transformers.js names them (`onnx/model_<dtype>.onnx`). */
 export type DtypeOption = 'auto' | 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
 
-/** Progress of one file while the models load; `loaded`/`total` are bytes. */
+/**
+ * Progress while the engine loads: per model file (`loaded`/`total` in bytes), then, on the first visit with a
+ * device and model pair, the device calibration (`model: 'profile'`, `status: 'calibrate'`, steps done/total).
+ */
 export interface LoadProgress {
-  model: 'target' | 'draft';
+  model: 'target' | 'draft' | 'profile';
   /** The model id or path. */
   name: string;
-  /** File inside the model repository, e.g. `onnx/model_q4.onnx`. */
+  /** File inside the model repository, e.g. `onnx/model_q4.onnx`; `device-profile` while calibrating. */
   file: string;
-  status: 'initiate' | 'download' | 'progress' | 'done';
+  status: 'initiate' | 'download' | 'progress' | 'done' | 'calibrate';
   loaded: number;
   total: number;
+}
+
+/** How the engine chooses γ. */
+export interface SchedulerOptions {
+  /** Default policy of every call: `adaptive` (default), `static` (fixed `draftLength`) or `heuristic`. */
+  policy?: SchedulerPolicyName;
+  /** γ of the `static` policy and the start of the `heuristic` one; default 4. */
+  draftLength?: number;
+  /** Largest γ the adaptive and heuristic policies may pick; default 16. */
+  maxDraftLength?: number;
+  /** In-round early stop of the adaptive policy: cost-aware (default), a fixed confidence threshold, or off. */
+  earlyStop?: 'cost-aware' | 'off' | { threshold: number };
+  /**
+   * Measure this device's cost curve on first use of a pair (a few seconds, reported through onProgress) and keep
+   * it in IndexedDB; default true. Without a profile the adaptive policy is not available.
+   */
+  calibrate?: boolean;
 }
 
 export interface EngineOptions {
@@ -40,6 +65,17 @@ export interface EngineOptions {
   wasmPaths?: { mjs: string; wasm: string };
   /** A worker you created from `speculo/worker` yourself (bundlers that cannot follow `new URL(…, import.meta.url)`). */
   worker?: Worker;
+  /**
+   * Default drafter: `model` (the draft model; the default when there is one), `prompt-lookup` (copies from the
+   * prompt and output, no second model; the default without a draft), `ngram-cache` (statistics of earlier
+   * requests), `composite` (lookups when long and confident, else the model).
+   */
+  drafter?: DrafterKind;
+  scheduler?: SchedulerOptions;
+  /** Guardrails (acceptance floor, minimum projected speedup, γ cap); validated at load, refused with the bad field named. */
+  guardrails?: GuardrailConfigInput;
+  /** Memory budget of the cross-request n-gram cache, bytes; default 4 MiB. */
+  ngramCacheBytes?: number;
 }
 
 /** What the engine runs on, as the page can show it. */
@@ -50,6 +86,15 @@ export interface EngineInfo {
   draft: ModelInfo | null;
   /** Largest prompt + output length the pair accepts. */
   maxSequenceLength: number;
+  /** Drafters this engine can use, and the default one. */
+  drafters: DrafterKind[];
+  defaultDrafter: DrafterKind | null;
+  /** What each drafter costs: bytes downloaded and stored, GPU memory, cache memory. */
+  drafterCosts: Partial<Record<DrafterKind, DrafterCost>>;
+  /** The scheduler's default policy and the device profile it uses (null when not calibrated). */
+  scheduler: { policy: SchedulerPolicyName; profile: DeviceProfile | null };
+  /** The guardrails in force: version and content hash, or null. */
+  guardrails: { version: string; sha256: string } | null;
 }
 
 export interface ModelInfo {

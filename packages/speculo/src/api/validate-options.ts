@@ -27,10 +27,32 @@ export interface GenerateOptions {
   seed?: number;
   /** Generation ends before the first occurrence of any of these strings, which is not emitted. */
   stop?: string[];
-  /** γ, the number of tokens the draft model proposes per round; integer 1..64, default 4. */
+  /**
+   * γ, the number of tokens drafted per round, integer 1..64. Given alone it fixes γ for this call (the `static`
+   * policy); otherwise the engine's scheduler chooses γ every round.
+   */
   draftLength?: number;
+  /** How γ is chosen for this call; defaults to the engine's scheduler policy (`adaptive` unless configured). */
+  policy?: SchedulerPolicyName;
+  /** Which of the engine's drafters proposes tokens for this call; defaults to the engine's `drafter`. */
+  drafter?: DrafterKind;
   /** false runs the target alone (plain decoding), e.g. as a baseline; default true. */
   speculative?: boolean;
+  /** Record an audit trace (returned as `result.trace`); `redactPrompt` stores only the prompt's hash. */
+  trace?: boolean | TraceOptions;
+}
+
+/** Scheduler policies: `adaptive` tunes γ to the device and text, `static` keeps `draftLength`, `heuristic` is HF transformers' schedule. */
+export type SchedulerPolicyName = 'adaptive' | 'static' | 'heuristic';
+
+/** Ways of proposing tokens: a draft model, lookups in the text (no second model), or both. */
+export type DrafterKind = 'model' | 'prompt-lookup' | 'ngram-cache' | 'composite';
+
+export interface TraceOptions {
+  /** Store only the SHA-256 of the prompt (and stop strings), never its text. */
+  redactPrompt?: boolean;
+  /** Store only the SHA-256 of the output text; defaults to `redactPrompt`. */
+  redactOutput?: boolean;
 }
 
 /** {@link GenerateOptions} with defaults filled in; exactly one of `prompt`, `messages` and `promptIds` is non-null. */
@@ -44,8 +66,12 @@ export interface NormalizedGenerateOptions {
   topP: number;
   seed: number;
   stop: string[];
-  draftLength: number;
+  /** null: the scheduler decides. */
+  draftLength: number | null;
+  policy: SchedulerPolicyName | null;
+  drafter: DrafterKind | null;
   speculative: boolean;
+  trace: TraceOptions | null;
 }
 
 /** Default values of the optional numeric and boolean options. */
@@ -55,7 +81,6 @@ export const generateDefaults = {
   topK: 0,
   topP: 1,
   seed: 0,
-  draftLength: 4,
   speculative: true,
 } as const;
 
@@ -86,9 +111,30 @@ export function normalizeGenerateOptions(options: GenerateOptions): NormalizedGe
     topP: topPOption(options.topP),
     seed: integerOption('seed', options.seed, 0, maxSeed),
     stop: [...stop],
-    draftLength: integerOption('draftLength', options.draftLength, 1, maxDraftLength),
+    draftLength: options.draftLength === undefined ? null : integerOption('draftLength', options.draftLength, 1, maxDraftLength),
+    policy: enumOption('policy', options.policy, ['adaptive', 'static', 'heuristic'] as const),
+    drafter: enumOption('drafter', options.drafter, ['model', 'prompt-lookup', 'ngram-cache', 'composite'] as const),
     speculative: booleanOption('speculative', options.speculative),
+    trace: traceOption(options.trace),
   };
+}
+
+function enumOption<T extends string>(name: string, value: unknown, allowed: readonly T[]): T | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    throw new RangeError(`${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${JSON.stringify(value) ?? String(value)}`);
+  }
+  return value as T;
+}
+
+function traceOption(value: unknown): TraceOptions | null {
+  if (value === undefined || value === false) return null;
+  if (value === true) return { redactPrompt: false };
+  if (typeof value !== 'object' || value === null) throw new TypeError(`trace must be a boolean or { redactPrompt?, redactOutput? }, got ${typeName(value)}`);
+  const { redactPrompt, redactOutput } = value as TraceOptions;
+  if (redactPrompt !== undefined && typeof redactPrompt !== 'boolean') throw new TypeError(`trace.redactPrompt must be a boolean, got ${typeName(redactPrompt)}`);
+  if (redactOutput !== undefined && typeof redactOutput !== 'boolean') throw new TypeError(`trace.redactOutput must be a boolean, got ${typeName(redactOutput)}`);
+  return { redactPrompt: redactPrompt ?? false, ...(redactOutput === undefined ? {} : { redactOutput }) };
 }
 
 /** The sampling parameters of normalised options, as the verifier and samplers take them. */
@@ -140,8 +186,8 @@ function normalizeInput(options: GenerateOptions): Pick<NormalizedGenerateOption
   return { prompt: null, messages: copied, promptIds: null };
 }
 
-function integerOption(name: keyof typeof generateDefaults, value: unknown, min: number, max: number): number {
-  if (value === undefined) return generateDefaults[name] as number;
+function integerOption(name: string, value: unknown, min: number, max: number): number {
+  if (value === undefined) return (generateDefaults as Record<string, number | boolean>)[name] as number;
   if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeName(value)}`);
   if (!Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer in ${min}..${max}`;

@@ -1,15 +1,28 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import type { EngineInfo, EngineOptions } from '../api/types.js';
+import type { EngineInfo, EngineOptions, LoadProgress } from '../api/types.js';
 import { normalizeGenerateOptions, type GenerateOptions } from '../api/validate-options.js';
-import type { GenerationResult, TokenEvent } from '../decode/types.js';
+import type { GenerationResult, GuardrailStreamEvent, TokenEvent } from '../decode/types.js';
 import { createAbortError, EngineDisposedError } from '../errors.js';
+import type { GuardrailEvent } from '../guard/guardrail-monitor.js';
+import type { DeviceProfile } from '../schedule/device-profile.js';
+import type { LifetimeTelemetry } from '../trace/telemetry.js';
+import type { TraceSink } from '../trace/trace-types.js';
 import { installErrorTransfer } from '../worker/error-transfer.js';
-import type { WorkerEngine } from '../worker/worker-engine.js';
+import type { WorkerEngine, WorkerEvent } from '../worker/worker-engine.js';
 import { EventChannel } from './event-channel.js';
 
-/** Per-call options: what to generate, plus an AbortSignal. */
+/** Per-call options: what to generate, plus an AbortSignal and a trace sink. */
 export interface StreamOptions extends GenerateOptions {
   signal?: AbortSignal;
+  /** Receives the trace's header, each round and event as it happens, then the end record (implies `trace`). */
+  traceSink?: TraceSink;
+}
+
+/** Dispatched on the engine for every guardrail event; `detail` is the event. */
+export class GuardrailEngineEvent extends Event {
+  constructor(readonly detail: GuardrailEvent) {
+    super(detail.type);
+  }
 }
 
 /** The last event of a stream, carrying the whole result and its metrics. */
@@ -18,23 +31,25 @@ export interface DoneEvent {
   result: GenerationResult;
 }
 
-export type SpeculoEvent = TokenEvent | DoneEvent;
+export type SpeculoEvent = TokenEvent | GuardrailStreamEvent | DoneEvent;
 
 /**
  * A loaded target (and draft) model pair running in a dedicated Web Worker. Create one with
  * {@link createSpeculo}; every method is safe to call again after an error or an abort.
  */
-export class SpeculoEngine {
+export class SpeculoEngine extends EventTarget {
   private nextRequestId = 1;
   private disposed = false;
 
   private constructor(
     private readonly worker: Worker,
     private readonly remote: Remote<WorkerEngine>,
-    /** Backend, GPU adapter and the models' ids, dtypes and byte sizes. */
+    /** Backend, GPU adapter, the models' ids, dtypes and byte sizes, drafter costs, scheduler and guardrails. */
     readonly info: EngineInfo,
     private readonly ownsWorker: boolean,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Spawns the worker and loads the models in it. Prefer {@link createSpeculo}. */
   static async create(options: EngineOptions): Promise<SpeculoEngine> {
@@ -59,7 +74,8 @@ export class SpeculoEngine {
    */
   stream(options: StreamOptions): AsyncIterableIterator<SpeculoEvent> {
     const channel = new EventChannel<SpeculoEvent>();
-    const { signal, ...generateOptions } = options;
+    const { signal, traceSink, ...rest } = options;
+    const generateOptions: GenerateOptions = traceSink && !rest.trace ? { ...rest, trace: true } : rest;
     let requestId = 0;
     try {
       this.assertUsable();
@@ -74,7 +90,15 @@ export class SpeculoEngine {
     signal?.addEventListener('abort', abort, { once: true });
     channel.onReturn = abort;
     this.remote
-      .generate(requestId, generateOptions, proxy((event: TokenEvent) => channel.push(event)))
+      .generate(
+        requestId,
+        generateOptions,
+        proxy((event: WorkerEvent) => {
+          if (event.type === 'trace-record') return traceSink?.(event.record);
+          if (event.type === 'guardrail') this.dispatchEvent(new GuardrailEngineEvent(event.event));
+          channel.push(event);
+        }),
+      )
       .then(
         (result) => {
           channel.push({ type: 'done', result });
@@ -86,14 +110,42 @@ export class SpeculoEngine {
     return channel;
   }
 
-  /** Generates to the end and returns the result; `onToken` sees each round's tokens as they are committed. */
-  async generate(options: StreamOptions & { onToken?: (event: TokenEvent) => void }): Promise<GenerationResult> {
-    const { onToken, ...streamOptions } = options;
+  /**
+   * Generates to the end and returns the result; `onToken` sees each round's tokens as they are committed and
+   * `onGuardrail` each guardrail event.
+   */
+  async generate(options: StreamOptions & { onToken?: (event: TokenEvent) => void; onGuardrail?: (event: GuardrailEvent) => void }): Promise<GenerationResult> {
+    const { onToken, onGuardrail, ...streamOptions } = options;
     for await (const event of this.stream(streamOptions)) {
       if (event.type === 'done') return event.result;
-      onToken?.(event);
+      if (event.type === 'token') onToken?.(event);
+      else onGuardrail?.(event.event);
     }
     throw new Error('the generation stream ended without a result');
+  }
+
+  /** Acceptance rate, mean acceptance length, acceptance by position and tokens/s over this engine's lifetime. */
+  telemetry(): Promise<LifetimeTelemetry> {
+    this.assertUsable();
+    return this.remote.lifetimeTelemetry();
+  }
+
+  /** The device profile the adaptive scheduler uses (export it with `JSON.stringify`); null when not calibrated. */
+  profile(): Promise<DeviceProfile | null> {
+    this.assertUsable();
+    return this.remote.profile();
+  }
+
+  /** Measures this device again (a few seconds), stores the profile in IndexedDB and uses it. */
+  recalibrate(onProgress?: (p: LoadProgress) => void): Promise<DeviceProfile> {
+    this.assertUsable();
+    return this.remote.recalibrate(onProgress ? proxy(onProgress) : undefined);
+  }
+
+  /** Uses a profile exported from another session on the same device and models; refused with the bad field named. */
+  importProfile(profile: unknown): Promise<DeviceProfile> {
+    this.assertUsable();
+    return this.remote.importProfile(typeof profile === 'string' ? JSON.parse(profile) : profile);
   }
 
   /** Releases both models, their GPU buffers and the worker. */

@@ -1,15 +1,18 @@
 import { commitRound } from '../commit/round-commit.js';
-import { createAbortError } from '../errors.js';
-import type { Drafter } from '../draft/drafter.js';
+import { createAbortError, GuardrailAbortError } from '../errors.js';
+import type { Drafter, DraftProposal } from '../draft/drafter.js';
 import { GpuCopyBatch } from '../kv/gpu-copy-batch.js';
-import { MetricsRecorder, type GenerationMetrics } from '../metrics/metrics.js';
+import { MetricsRecorder } from '../metrics/metrics.js';
 import { logitsRow, type CausalLmRunner, type ForwardLogits } from '../models/causal-lm-runner.js';
 import { argmax, sampleFrom, toProbabilities, type SamplingParams } from '../sampling/logits-processing.js';
 import { createRng, type Rng } from '../sampling/prng.js';
+import { createStaticPolicy } from '../schedule/policies.js';
 import { IncrementalDetokenizer } from '../stream/incremental-detokenizer.js';
-import { StopStringMatcher } from '../stream/stop-strings.js';
+import type { TraceRecorder } from '../trace/trace-recorder.js';
 import { verifyGreedy } from '../verify/greedy-verifier.js';
 import { verifySampling } from '../verify/rejection-sampler.js';
+import { StopStringMatcher } from '../stream/stop-strings.js';
+import { RoundPlanner } from './round-planner.js';
 import type { FinishReason, GenerationResult, RoundRecord, StreamEvent, TokenSource } from './types.js';
 
 /** Everything one generation needs, already validated and tokenized. */
@@ -19,15 +22,17 @@ export interface DecodeRequest {
   sampling: SamplingParams;
   seed: number;
   stop: string[];
-  /** γ, the number of tokens drafted per round; 0 decodes with the target alone. */
-  draftLength: number;
-  speculative: boolean;
+  /** Decides γ each round; without one, a static γ of 4. */
+  planner?: RoundPlanner;
+  /** Who proposes tokens; null decodes with the target alone. */
+  drafter: Drafter | null;
+  /** Records the audit trace when present. */
+  trace?: TraceRecorder;
   signal?: { readonly aborted: boolean };
 }
 
 export interface DecoderParts {
   target: CausalLmRunner;
-  drafter: Drafter | null;
   eosTokenIds: ReadonlySet<number>;
   /** Longest sequence (prompt + output) the models accept. */
   maxSequenceLength: number;
@@ -39,9 +44,65 @@ export interface DecoderParts {
   now?: () => number;
 }
 
+/** Text and token bookkeeping of one generation: detokenising, stop strings, provenance. */
+class OutputAccumulator {
+  readonly tokenIds: number[] = [];
+  readonly provenance: TokenSource[] = [];
+  text = '';
+  finishReason: FinishReason | null = null;
+  private readonly detokenizer: IncrementalDetokenizer;
+  private readonly stopMatcher: StopStringMatcher;
+
+  constructor(
+    decode: (ids: number[]) => string,
+    stop: string[],
+    private readonly eosTokenIds: ReadonlySet<number>,
+  ) {
+    this.detokenizer = new IncrementalDetokenizer(decode);
+    this.stopMatcher = new StopStringMatcher(stop);
+  }
+
+  /** Appends a round's tokens; a stop string can end the output mid-round, so returns what was kept. */
+  append(tokens: number[], sources: TokenSource[]): { tokenIds: number[]; provenance: TokenSource[]; text: string } {
+    let delta = '';
+    let kept = 0;
+    for (const token of tokens) {
+      kept++;
+      const visible = this.eosTokenIds.has(token) ? '' : this.detokenizer.push(token);
+      const { emit, stopped } = this.stopMatcher.push(visible);
+      delta += emit;
+      if (stopped) {
+        this.finishReason = 'stop-string';
+        break;
+      }
+    }
+    const keptTokens = tokens.slice(0, kept);
+    const keptSources = sources.slice(0, kept);
+    this.tokenIds.push(...keptTokens);
+    this.provenance.push(...keptSources);
+    this.text += delta;
+    return { tokenIds: keptTokens, provenance: keptSources, text: delta };
+  }
+
+  /**
+   * Text held back for an unfinished character or a possible stop-string prefix belongs to the answer unless a
+   * stop string ended it.
+   */
+  flush(): string {
+    if (this.finishReason === 'stop-string') return '';
+    const pending = this.stopMatcher.push(this.detokenizer.flush());
+    if (pending.stopped) this.finishReason = 'stop-string';
+    const rest = pending.stopped ? pending.emit : pending.emit + this.stopMatcher.flush();
+    this.text += rest;
+    return rest;
+  }
+}
+
+const noProposal: DraftProposal = { tokens: [], probabilities: [], confidences: [], forwardPasses: 0, stoppedEarly: false };
+
 /**
- * The speculative decoding loop: draft → verify → commit and roll back → stream. With `speculative: false` or no
- * drafter it runs the same loop with γ = 0, which is plain target-only decoding.
+ * The speculative decoding loop: draft → verify → commit and roll back → stream, with the planner deciding γ
+ * and the trace recording every round. Without a drafter it runs the same loop with γ = 0: target-only decoding.
  */
 export class SpeculativeDecoder {
   private readonly now: () => number;
@@ -52,113 +113,129 @@ export class SpeculativeDecoder {
 
   async *run(request: DecodeRequest): AsyncGenerator<StreamEvent, GenerationResult> {
     const { target, eosTokenIds, maxSequenceLength } = this.parts;
-    const drafter = request.speculative && request.draftLength > 0 ? this.parts.drafter : null;
+    const { drafter, trace } = request;
+    const planner = request.planner ?? new RoundPlanner(createStaticPolicy(4), null);
     const rng = createRng(request.seed);
     const metrics = new MetricsRecorder();
-    const detokenizer = new IncrementalDetokenizer(this.parts.decode);
-    const stopMatcher = new StopStringMatcher(request.stop);
+    const output = new OutputAccumulator(this.parts.decode, request.stop, eosTokenIds);
     const committed = [...request.promptIds];
-    const generated: number[] = [];
-    const provenance: TokenSource[] = [];
     const rounds: RoundRecord[] = [];
-    let text = '';
-    // Held in an object: the emit closure sets it, and TypeScript does not track closure writes to a `let`.
-    const state: { finishReason: FinishReason | null } = { finishReason: null };
 
     target.reset();
     drafter?.reset();
     if (committed.length >= maxSequenceLength) {
       throw new RangeError(`the prompt has ${committed.length} tokens but the models accept at most ${maxSequenceLength}`);
     }
+    metrics.start(this.now());
 
-    const emit = (tokens: number[], sources: TokenSource[], round: number): StreamEvent | null => {
-      let delta = '';
-      let kept = 0;
-      for (const token of tokens) {
-        kept++;
-        const visible = eosTokenIds.has(token) ? '' : detokenizer.push(token);
-        const { emit: shown, stopped } = stopMatcher.push(visible);
-        delta += shown;
-        if (stopped) {
-          state.finishReason = 'stop-string';
+    try {
+      // Prefill: the target reads the whole prompt and picks the first token.
+      this.throwIfAborted(request);
+      const prefillStart = this.now();
+      const prefill = await target.forward(committed, true);
+      const prefillMs = this.now() - prefillStart;
+      metrics.recordPrefill(prefillMs);
+      const first = this.pick(logitsRow(prefill, prefill.rows - 1), request.sampling, rng);
+      const firstCommit = commitRound({ accepted: [], nextToken: first, eosTokenIds, remaining: request.maxNewTokens });
+      committed.push(...firstCommit.tokens);
+      metrics.recordFirstToken(this.now());
+      const firstKept = output.append(firstCommit.tokens, ['target']);
+      trace?.recordRound({ round: 0, mode: 'prefill', proposal: { tokens: [], confidences: [] }, acceptedCount: 0, targetToken: first, committedTokens: firstKept.tokenIds, draftMs: 0, verifyMs: prefillMs });
+      yield { type: 'token', ...firstKept, round: 0 };
+      output.finishReason ??= firstCommit.stop;
+
+      for (let round = 1; output.finishReason === null; round++) {
+        const remaining = request.maxNewTokens - output.tokenIds.length;
+        if (committed.length >= maxSequenceLength) {
+          output.finishReason = 'context-length';
           break;
         }
+        await this.parts.yieldToEventLoop?.();
+        this.throwIfAborted(request);
+
+        // Draft no further than the output limit and the context allow: the round's own token is always added.
+        const limit = drafter ? Math.max(0, Math.min(remaining - 1, maxSequenceLength - committed.length - 1)) : 0;
+        const plan = planner.plan(limit);
+        const draftStart = this.now();
+        const proposal =
+          plan.gamma > 0 && drafter
+            ? await drafter.propose({ committed, maxTokens: plan.gamma, sampling: request.sampling, rng, targetVocabSize: prefill.vocabSize, continueAfter: plan.continueAfter })
+            : noProposal;
+        const draftMs = proposal === noProposal ? 0 : this.now() - draftStart;
+        if (proposal !== noProposal) metrics.recordDraft(draftMs, proposal.forwardPasses);
+        this.throwIfAborted(request);
+
+        const drafted = proposal.tokens;
+        const verifyStart = this.now();
+        const verifyLogits = await target.forward([committed[committed.length - 1]!, ...drafted]);
+        // Only the forward pass counts as verify time; the acceptance test is the engine's own overhead.
+        const verifyMs = this.now() - verifyStart;
+        const outcome = this.verify(drafted, proposal.probabilities, verifyLogits, request.sampling, rng);
+
+        const accepted = drafted.slice(0, outcome.acceptedCount);
+        const roundCommit = commitRound({ accepted, nextToken: outcome.nextToken, eosTokenIds, remaining });
+        this.rollback(committed.length, outcome.acceptedCount, drafter);
+        committed.push(...roundCommit.tokens);
+
+        metrics.recordRound({ drafted: drafted.length, accepted: outcome.acceptedCount, committed: roundCommit.tokens.length, verifyMs });
+        rounds.push({ drafted: drafted.length, accepted: outcome.acceptedCount, committed: roundCommit.tokens.length, draftMs, verifyMs });
+        const sources = roundCommit.tokens.map((_, i): TokenSource => (i < roundCommit.acceptedDraftUsed ? 'draft' : 'target'));
+        const kept = output.append(roundCommit.tokens, sources);
+        trace?.recordRound({
+          round,
+          mode: drafted.length > 0 ? 'speculate' : 'target-only',
+          proposal: { tokens: drafted, confidences: proposal.confidences },
+          acceptedCount: outcome.acceptedCount,
+          targetToken: outcome.nextToken,
+          committedTokens: kept.tokenIds,
+          draftMs,
+          verifyMs,
+        });
+        if (kept.tokenIds.length > 0 || kept.text) yield { type: 'token', ...kept, round };
+        output.finishReason ??= roundCommit.stop;
+
+        const events = planner.observe({
+          round,
+          drafted: drafted.length,
+          accepted: outcome.acceptedCount,
+          draftMs,
+          verifyMs,
+          stoppedEarly: proposal.stoppedEarly,
+          confidences: proposal.confidences,
+          outputLimited: plan.outputLimited,
+        });
+        for (const event of events) {
+          trace?.recordEvent(event);
+          yield { type: 'guardrail', event };
+          if (event.type === 'abort') throw new GuardrailAbortError(`a guardrail stopped generation at round ${round}: ${event.reason}`);
+        }
       }
-      const keptTokens = tokens.slice(0, kept);
-      generated.push(...keptTokens);
-      provenance.push(...sources.slice(0, kept));
-      text += delta;
-      return keptTokens.length > 0 || delta ? { type: 'token', tokenIds: keptTokens, text: delta, provenance: sources.slice(0, kept), round } : null;
+
+      const rest = output.flush();
+      if (rest) yield { type: 'token', tokenIds: [], provenance: [], text: rest, round: rounds.length };
+    } catch (error) {
+      if (trace) await trace.finish(this.finishRecord(output, 'aborted', metrics)).catch(() => undefined);
+      throw error;
+    }
+    const finishReason = output.finishReason ?? 'max-tokens';
+    const finalMetrics = metrics.finish(this.now(), output.tokenIds.length);
+    const result: GenerationResult = {
+      text: output.text,
+      tokenIds: output.tokenIds,
+      provenance: output.provenance,
+      finishReason,
+      metrics: finalMetrics,
+      rounds,
+      decisions: planner.decisions(),
+      promptTokens: request.promptIds.length,
+      drafter: drafter?.kind ?? null,
     };
+    if (trace) result.trace = await trace.finish({ outputTokenIds: result.tokenIds, provenance: result.provenance, text: result.text, finishReason, metrics: finalMetrics });
+    return result;
+  }
 
-    const start = this.now();
-    metrics.start(start);
-
-    // Prefill: the target reads the whole prompt and picks the first token.
-    this.throwIfAborted(request);
-    const prefillStart = this.now();
-    const prefill = await target.forward(committed, true);
-    metrics.recordPrefill(this.now() - prefillStart);
-    const first = this.pick(logitsRow(prefill, prefill.rows - 1), request.sampling, rng);
-    const firstCommit = commitRound({ accepted: [], nextToken: first, eosTokenIds, remaining: request.maxNewTokens });
-    committed.push(...firstCommit.tokens);
-    metrics.recordFirstToken(this.now());
-    const firstEvent = emit(firstCommit.tokens, firstCommit.tokens.map(() => 'target'), 0);
-    if (firstEvent) yield firstEvent;
-    state.finishReason ??= firstCommit.stop;
-
-    for (let round = 1; state.finishReason === null; round++) {
-      const remaining = request.maxNewTokens - generated.length;
-      if (committed.length >= maxSequenceLength) {
-        state.finishReason = 'context-length';
-        break;
-      }
-      await this.parts.yieldToEventLoop?.();
-      this.throwIfAborted(request);
-
-      // Draft no further than the output limit and the context allow: the round's own token is always added.
-      const gamma = drafter ? Math.max(0, Math.min(request.draftLength, remaining - 1, maxSequenceLength - committed.length - 1)) : 0;
-      const draftStart = this.now();
-      const proposal = gamma > 0 && drafter
-        ? await drafter.propose({ committed, maxTokens: gamma, sampling: request.sampling, rng, targetVocabSize: prefill.vocabSize })
-        : null;
-      const drafted = proposal?.tokens ?? [];
-      if (proposal) metrics.recordDraft(this.now() - draftStart, proposal.forwardPasses);
-      this.throwIfAborted(request);
-
-      const verifyStart = this.now();
-      const lastCommitted = committed[committed.length - 1]!;
-      const verifyLogits = await target.forward([lastCommitted, ...drafted]);
-      // Only the forward pass counts as verify time; the acceptance test is the engine's own overhead.
-      const verifyMs = this.now() - verifyStart;
-      const outcome = this.verify(drafted, proposal?.probabilities ?? [], verifyLogits, request.sampling, rng);
-
-      const accepted = drafted.slice(0, outcome.acceptedCount);
-      const roundCommit = commitRound({ accepted, nextToken: outcome.nextToken, eosTokenIds, remaining });
-      this.rollback(committed.length, outcome.acceptedCount, drafter);
-      committed.push(...roundCommit.tokens);
-
-      metrics.recordRound({ drafted: drafted.length, accepted: outcome.acceptedCount, committed: roundCommit.tokens.length, verifyMs });
-      rounds.push({ drafted: drafted.length, accepted: outcome.acceptedCount, committed: roundCommit.tokens.length });
-      const sources = roundCommit.tokens.map((_, i): TokenSource => (i < roundCommit.acceptedDraftUsed ? 'draft' : 'target'));
-      const event = emit(roundCommit.tokens, sources, round);
-      if (event) yield event;
-      state.finishReason ??= roundCommit.stop;
-    }
-
-    // Text held back for an unfinished character or a possible stop-string prefix belongs to the answer unless a
-    // stop string ended it.
-    if (state.finishReason !== 'stop-string') {
-      const pending = stopMatcher.push(detokenizer.flush());
-      const finalText = pending.stopped ? pending.emit : pending.emit + stopMatcher.flush();
-      if (pending.stopped) state.finishReason = 'stop-string';
-      if (finalText) {
-        text += finalText;
-        yield { type: 'token', tokenIds: [], text: finalText, provenance: [], round: rounds.length };
-      }
-    }
-    const finalMetrics: GenerationMetrics = metrics.finish(this.now(), generated.length);
-    return { text, tokenIds: generated, provenance, finishReason: state.finishReason ?? 'max-tokens', metrics: finalMetrics, rounds, promptTokens: request.promptIds.length };
+  private finishRecord(output: OutputAccumulator, finishReason: 'aborted', metrics: MetricsRecorder) {
+    return { outputTokenIds: output.tokenIds, provenance: output.provenance, text: output.text, finishReason, metrics: metrics.finish(this.now(), output.tokenIds.length) };
   }
 
   /** Cuts both caches back to what this round committed, in one GPU submission. */

@@ -1,4 +1,7 @@
+import type { GuardrailEvent } from '../guard/guardrail-monitor.js';
 import type { GenerationMetrics } from '../metrics/metrics.js';
+import type { RoundDecision } from '../schedule/policies.js';
+import type { SpeculoTrace, TraceSinkRecord } from '../trace/trace-types.js';
 
 /** Which model chose a committed token: an accepted draft proposal, or the target (correction, bonus, or plain decoding). */
 export type TokenSource = 'draft' | 'target';
@@ -9,11 +12,13 @@ export type TokenSource = 'draft' | 'target';
  */
 export type FinishReason = 'eos' | 'max-tokens' | 'stop-string' | 'context-length';
 
-/** One round of speculation: tokens proposed, accepted by the target, and committed (accepted + the target's own). */
+/** One verify round: tokens proposed, accepted by the target, committed (accepted + the target's own), and timings. */
 export interface RoundRecord {
   drafted: number;
   accepted: number;
   committed: number;
+  draftMs: number;
+  verifyMs: number;
 }
 
 /** Streamed as soon as a round commits tokens. `text` is the new visible text (special tokens are not shown). */
@@ -26,7 +31,19 @@ export interface TokenEvent {
   round: number;
 }
 
-export type StreamEvent = TokenEvent;
+/** A guardrail fired (acceptance drift, fallback, recovery, low speedup, abort); also dispatched on the engine. */
+export interface GuardrailStreamEvent {
+  type: 'guardrail';
+  event: GuardrailEvent;
+}
+
+export type StreamEvent = TokenEvent | GuardrailStreamEvent;
+
+/** Internal: a trace record on its way to the caller's trace sink. */
+export interface TraceRecordEvent {
+  type: 'trace-record';
+  record: TraceSinkRecord;
+}
 
 export interface GenerationResult {
   /** The generated text (special tokens and any matched stop string excluded). */
@@ -38,5 +55,13 @@ export interface GenerationResult {
   finishReason: FinishReason;
   metrics: GenerationMetrics;
   rounds: RoundRecord[];
+  /** The scheduler's decision for each round: γ, mode, why drafting stopped, fallback state. */
+  decisions: RoundDecision[];
   promptTokens: number;
+  /** Which drafter proposed tokens (`model`, `prompt-lookup`, …), or null for target-only. */
+  drafter: string | null;
+  /** The audit trace, when the call asked for one. */
+  trace?: SpeculoTrace;
+  /** Speed-up over the last target-only run of the same prompt and sampling on this engine, when there is one. */
+  speedupAgainstBaseline?: number | null;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { maxDraftLength as draftLengthLimit } from '../api/validate-options.js';
-import { SpeculoError, type SpeculoErrorCode } from '../errors.js';
+import { GuardrailConfigError, type GuardrailConfigIssue } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../trace/canonical-hash.js';
 
 /** What the engine does when a guardrail is breached. */
@@ -103,24 +103,7 @@ export interface GuardrailConfig {
 /** What operators may write: {@link GuardrailConfig} with `recovery` and its fields optional. */
 export type GuardrailConfigInput = z.input<typeof guardrailConfigSchema>;
 
-/** One refused field: its dotted path (`acceptanceFloor.rate`) and what is wrong with it. */
-export interface GuardrailConfigIssue {
-  path: string;
-  message: string;
-}
-
-/** A guardrail configuration was refused; the message lists every bad field by path. */
-export class GuardrailConfigError extends SpeculoError {
-  override name = 'GuardrailConfigError';
-  readonly issues: GuardrailConfigIssue[];
-
-  constructor(issues: GuardrailConfigIssue[]) {
-    const lines = issues.map((issue) => `${issue.path}: ${issue.message}`);
-    // The code is not (yet) a member of SpeculoErrorCode in errors.ts, which this module may not edit.
-    super(`Invalid guardrail config: ${lines.join('; ')}`, { code: 'invalid-guardrail-config' as string as SpeculoErrorCode });
-    this.issues = issues;
-  }
-}
+export { GuardrailConfigError, type GuardrailConfigIssue } from '../errors.js';
 
 /**
  * Validates a guardrail configuration (e.g. parsed from a deployment's JSON) and fills in defaults.

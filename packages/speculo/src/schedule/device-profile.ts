@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SpeculoError } from '../errors.js';
+import { InvalidDeviceProfileError } from '../errors.js';
 import { isotonicNonDecreasing } from './isotonic.js';
 
 /** The GPU adapter a profile was measured on, as `GPUAdapterInfo` reports it; null on the WASM backend. */
@@ -44,16 +44,7 @@ export interface DeviceProfile {
 }
 
 /** An imported profile that is not a valid {@link DeviceProfile}; `issues` holds one line per problem. */
-export class InvalidDeviceProfileError extends SpeculoError {
-  override name = 'InvalidDeviceProfileError';
-  /** Each problem as `field: what is wrong`, e.g. `targetVerifyMs[2]: Too small: expected number to be >0`. */
-  readonly issues: string[];
-
-  constructor(issues: string[]) {
-    super(`invalid device profile: ${issues.join('; ')}`);
-    this.issues = issues;
-  }
-}
+export { InvalidDeviceProfileError } from '../errors.js';
 
 const positiveMs = z.number().positive();
 

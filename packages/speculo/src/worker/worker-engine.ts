@@ -1,26 +1,70 @@
+import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
 import { env as ortEnv } from 'onnxruntime-web/webgpu';
-import type { EngineInfo, EngineOptions, LoadProgress, ModelInfo } from '../api/types.js';
-import { normalizeGenerateOptions, type GenerateOptions } from '../api/validate-options.js';
-import { assertCompatiblePair, assertSupportedArchitecture } from '../compat/compatibility.js';
+import type { Backend, EngineInfo, EngineOptions, LoadProgress } from '../api/types.js';
+import { normalizeGenerateOptions, type DrafterKind, type GenerateOptions, type NormalizedGenerateOptions } from '../api/validate-options.js';
 import { SpeculativeDecoder } from '../decode/speculative-decoder.js';
-import type { GenerationResult, StreamEvent } from '../decode/types.js';
-import { ModelDrafter } from '../draft/model-drafter.js';
+import type { GenerationResult, StreamEvent, TraceRecordEvent } from '../decode/types.js';
 import { EngineBusyError, EngineDisposedError, SpeculoError } from '../errors.js';
+import { guardrailConfigHash, parseGuardrailConfig, type GuardrailConfig } from '../guard/guardrail-config.js';
+import { calibrateProfile } from '../models/calibrate-profile.js';
 import { CausalLmRunner, type LoadedCausalLM } from '../models/causal-lm-runner.js';
-import { describeModel, eosTokenIdsOf } from '../models/describe-model.js';
-import { loadModelHeader, loadModelWeights, type LoadedModel, type ModelHeader } from '../models/load-model.js';
+import { eosTokenIdsOf } from '../models/describe-model.js';
+import { loadModelHeader, loadModelWeights, type LoadedModel } from '../models/load-model.js';
 import { configureTransformers } from '../runtime/configure-transformers.js';
+import { ProfileStore } from '../runtime/profile-store.js';
 import { selectBackend } from '../runtime/select-backend.js';
+import { parseDeviceProfile, profileKeyId, type DeviceProfile, type DeviceProfileKey } from '../schedule/device-profile.js';
+import { EngineTelemetry, telemetryPromptKey, type LifetimeTelemetry } from '../trace/telemetry.js';
+import { TraceRecorder } from '../trace/trace-recorder.js';
+import { libraryVersion } from '../version.js';
+import { DrafterSet } from './drafter-set.js';
+import {
+  adapterIdentityOf,
+  checkPair,
+  draftFootprintOf,
+  generationConfigOf,
+  maxPositionsOf,
+  modelInfoOf,
+  tokenizePrompt,
+} from './model-pair.js';
+import { SpeculationControls } from './speculation-controls.js';
+
+/** A model loaded by the app with transformers.js, handed to {@link WorkerEngine.attach}. */
+export interface AttachedModel {
+  model: PreTrainedModel;
+  tokenizer: PreTrainedTokenizer;
+  /** Shown in info and traces; defaults to the config's name or path. */
+  id?: string;
+  dtype?: string;
+}
 
 /** Options that cross into the worker (callbacks travel separately). */
 export type WorkerLoadOptions = Omit<EngineOptions, 'onProgress' | 'worker'>;
 
-interface LoadedPair {
+/** Events the worker sends while generating: stream events, and trace records for the caller's sink. */
+export type WorkerEvent = StreamEvent | TraceRecordEvent;
+
+interface LoadedEngine {
   info: EngineInfo;
   target: LoadedModel;
   draft: LoadedModel | null;
+  runners: { target: CausalLmRunner; draft: CausalLmRunner | null };
   decoder: SpeculativeDecoder;
-  runners: CausalLmRunner[];
+  drafters: DrafterSet;
+  controls: SpeculationControls;
+  profileKey: DeviceProfileKey;
+  gpuDevice: GPUDevice | null;
+  revision: string;
+}
+
+/** Where models come from and how the engine schedules: the load options that outlive loading. */
+interface Setup {
+  backend: Backend;
+  adapter: EngineInfo['adapter'];
+  files: { target: Record<string, number>; draft: Record<string, number> };
+  options: Pick<WorkerLoadOptions, 'scheduler' | 'drafter' | 'ngramCacheBytes' | 'revision'>;
+  guardrails: GuardrailConfig | null;
+  onProgress?: (p: LoadProgress) => void;
 }
 
 /**
@@ -28,13 +72,16 @@ interface LoadedPair {
  * at a time, and streams committed tokens back through a callback.
  */
 export class WorkerEngine {
-  private pair: LoadedPair | null = null;
+  private engine: LoadedEngine | null = null;
   private disposed = false;
   private running: { id: number; aborted: boolean } | null = null;
+  private readonly telemetry = new EngineTelemetry();
+  private readonly profiles = new ProfileStore();
 
   async load(options: WorkerLoadOptions, onProgress?: (p: LoadProgress) => void): Promise<EngineInfo> {
-    this.assertUsable();
-    if (this.pair) throw new SpeculoError('the engine is already loaded; create another engine for other models');
+    this.assertUnloaded();
+    // Configuration errors first: nothing downloads for a config that would be refused anyway.
+    const guardrails = options.guardrails === undefined ? null : parseGuardrailConfig(options.guardrails);
     configureTransformers(options);
     const { backend, adapter } = await selectBackend(options.device ?? 'auto');
     const dtypes = typeof options.dtype === 'object' ? options.dtype : { target: options.dtype, draft: options.dtype };
@@ -56,64 +103,136 @@ export class WorkerEngine {
       await target.model.dispose();
       throw e;
     }
+    return this.install(target, draft, { backend, adapter, files, options, guardrails, onProgress });
+  }
 
+  /**
+   * Uses models already loaded with transformers.js (AutoModelForCausalLM and AutoTokenizer, same `device` for
+   * both) instead of loading them: for apps that run transformers.js in their own worker. The pair is checked as
+   * in {@link load}. The engine takes ownership: {@link dispose} disposes the models.
+   */
+  async attach(target: AttachedModel, draft: AttachedModel | null, backend: Backend, options: Omit<WorkerLoadOptions, 'target' | 'draft'> = {}): Promise<EngineInfo> {
+    this.assertUnloaded();
+    const guardrails = options.guardrails === undefined ? null : parseGuardrailConfig(options.guardrails);
+    const asLoaded = (m: AttachedModel, role: 'target' | 'draft'): LoadedModel => ({
+      id: m.id ?? String((m.model.config as { _name_or_path?: string })._name_or_path ?? role),
+      role,
+      config: m.model.config as unknown as Record<string, unknown>,
+      tokenizer: m.tokenizer,
+      model: m.model,
+      dtype: m.dtype ?? 'unknown',
+    });
+    const targetModel = asLoaded(target, 'target');
+    const draftModel = draft ? asLoaded(draft, 'draft') : null;
+    checkPair(targetModel, draftModel);
+    const adapter = backend === 'webgpu' ? (await selectBackend('webgpu')).adapter : null;
+    return this.install(targetModel, draftModel, { backend, adapter, files: { target: {}, draft: {} }, options, guardrails });
+  }
+
+  private async install(target: LoadedModel, draft: LoadedModel | null, setup: Setup): Promise<EngineInfo> {
+    const { backend, adapter, files, options } = setup;
     const targetRunner = new CausalLmRunner(target.model as unknown as LoadedCausalLM);
     const draftRunner = draft ? new CausalLmRunner(draft.model as unknown as LoadedCausalLM) : null;
-    const maxSequenceLength = Math.min(maxPositions(target), draft ? maxPositions(draft) : Infinity);
+    const maxSequenceLength = Math.min(maxPositionsOf(target), draft ? maxPositionsOf(draft) : Infinity);
     const gpuDevice = backend === 'webgpu' ? ((await ortEnv.webgpu.device) as GPUDevice) : null;
     const decoder = new SpeculativeDecoder({
       target: targetRunner,
-      drafter: draftRunner ? new ModelDrafter(draftRunner) : null,
       eosTokenIds: new Set(eosTokenIdsOf(generationConfigOf(target), target.config)),
       maxSequenceLength,
       decode: (ids) => (ids.length === 0 ? '' : target.tokenizer.decode(ids, { skip_special_tokens: true })),
       gpuDevice,
       yieldToEventLoop,
     });
-    const info: EngineInfo = {
+    const footprint = draftRunner ? draftFootprintOf(files.draft, draftRunner, Math.min(maxSequenceLength, 4096)) : null;
+    const drafters = new DrafterSet(draftRunner, options.ngramCacheBytes ?? 4 * 1024 * 1024, footprint);
+    const defaultDrafter: DrafterKind = options.drafter ?? (draft ? 'model' : 'prompt-lookup');
+    drafters.get(defaultDrafter);
+    const controls = new SpeculationControls(options.scheduler ?? {}, setup.guardrails);
+    const profileKey: DeviceProfileKey = {
+      adapter: adapterIdentityOf(adapter),
       backend,
-      adapter,
-      target: modelInfo(target, files.target),
-      draft: draft ? modelInfo(draft, files.draft) : null,
-      maxSequenceLength,
+      target: target.id,
+      draft: draft?.id ?? 'none',
+      dtype: `${target.dtype}/${draft?.dtype ?? 'none'}`,
     };
-    this.pair = { info, target, draft, decoder, runners: draftRunner ? [targetRunner, draftRunner] : [targetRunner] };
-    return info;
+    const engine: LoadedEngine = {
+      info: {
+        backend,
+        adapter,
+        target: modelInfoOf(target, files.target),
+        draft: draft ? modelInfoOf(draft, files.draft) : null,
+        maxSequenceLength,
+        drafters: drafters.kinds(),
+        defaultDrafter,
+        drafterCosts: drafters.costs(),
+        scheduler: { policy: controls.defaultPolicy, profile: null },
+        guardrails: setup.guardrails ? { version: setup.guardrails.version, sha256: await guardrailConfigHash(setup.guardrails) } : null,
+      },
+      target,
+      draft,
+      runners: { target: targetRunner, draft: draftRunner },
+      decoder,
+      drafters,
+      controls,
+      profileKey,
+      gpuDevice,
+      revision: options.revision ?? 'main',
+    };
+    this.engine = engine;
+    if (controls.defaultPolicy === 'adaptive' && options.scheduler?.calibrate !== false) {
+      controls.profile = (await this.profiles.get(profileKeyId(profileKey))) ?? (await this.calibrate(engine, setup.onProgress));
+    }
+    engine.info.scheduler.profile = controls.profile;
+    return engine.info;
   }
 
   /**
    * Runs one generation. Events go to `onEvent` as rounds commit; the promise resolves with the full result or
    * rejects (AbortError after {@link abort}); either way the engine is ready for the next call.
    */
-  async generate(requestId: number, options: GenerateOptions, onEvent?: (event: StreamEvent) => void): Promise<GenerationResult> {
-    this.assertUsable();
-    const pair = this.pair;
-    if (!pair) throw new SpeculoError('the engine has no models loaded');
+  async generate(requestId: number, options: GenerateOptions, onEvent?: (event: WorkerEvent) => void): Promise<GenerationResult> {
+    const engine = this.loaded();
     if (this.running) throw new EngineBusyError(`generation ${this.running.id} is still running; await it or abort it first`);
     const normalized = normalizeGenerateOptions(options);
-    const promptIds = tokenizePrompt(pair.target, normalized);
+    const promptIds = tokenizePrompt(engine.target, normalized);
+    const speculative = normalized.speculative;
+    const drafterKind = normalized.drafter ?? engine.info.defaultDrafter;
+    const drafter = speculative && drafterKind ? engine.drafters.get(drafterKind) : null;
+    const { planner, policy } = engine.controls.plannerFor(normalized, drafterKind ?? 'model');
+    const trace = normalized.trace ? await this.traceRecorder(engine, normalized, promptIds.length, policy, onEvent) : undefined;
     const request = { id: requestId, aborted: false };
     this.running = request;
     try {
-      const run = pair.decoder.run({
+      const run = engine.decoder.run({
         promptIds,
         maxNewTokens: normalized.maxNewTokens,
         sampling: { temperature: normalized.temperature, topK: normalized.topK, topP: normalized.topP },
         seed: normalized.seed,
         stop: normalized.stop,
-        draftLength: normalized.draftLength,
-        speculative: normalized.speculative && pair.draft !== null,
+        planner,
+        drafter,
+        trace,
         signal: request,
       });
+      let result: GenerationResult;
       for (;;) {
         const step = await run.next();
-        if (step.done) return step.value;
+        if (step.done) {
+          result = step.value;
+          break;
+        }
         onEvent?.(step.value);
       }
+      engine.drafters.learn([...promptIds, ...result.tokenIds]);
+      const { temperature, topK, topP, seed, maxNewTokens, stop } = normalized;
+      const key = await telemetryPromptKey({ prompt: promptText(normalized, promptIds), sampling: { temperature, topK, topP, seed, maxNewTokens, stop } });
+      result.speedupAgainstBaseline = this.telemetry.record(result, key).speedupVsTargetOnly;
+      return result;
     } finally {
       this.running = null;
       // A failed or aborted round can leave caches mid-round: start the next generation from empty caches.
-      for (const runner of pair.runners) runner.reset();
+      engine.runners.target.reset();
+      engine.runners.draft?.reset();
     }
   }
 
@@ -123,75 +242,124 @@ export class WorkerEngine {
   }
 
   info(): EngineInfo {
-    this.assertUsable();
-    if (!this.pair) throw new SpeculoError('the engine has no models loaded');
-    return this.pair.info;
+    const engine = this.loaded();
+    return { ...engine.info, drafterCosts: engine.drafters.costs() };
+  }
+
+  /** Aggregated acceptance and speed over this engine's lifetime. */
+  lifetimeTelemetry(): LifetimeTelemetry {
+    this.loaded();
+    return this.telemetry.snapshot();
+  }
+
+  /** The device profile in use (null before calibration). */
+  profile(): DeviceProfile | null {
+    return this.loaded().controls.profile;
+  }
+
+  /** Measures the device again, stores and uses the new profile. */
+  async recalibrate(onProgress?: (p: LoadProgress) => void): Promise<DeviceProfile> {
+    const engine = this.loaded();
+    if (this.running) throw new EngineBusyError('cannot calibrate while a generation runs');
+    const profile = await this.calibrate(engine, onProgress);
+    engine.controls.profile = profile;
+    engine.info.scheduler.profile = profile;
+    return profile;
+  }
+
+  /** Validates and uses a profile exported elsewhere (e.g. measured once per GPU model), storing it for reuse. */
+  async importProfile(json: unknown): Promise<DeviceProfile> {
+    const engine = this.loaded();
+    const profile = parseDeviceProfile(json);
+    if (profile.id !== profileKeyId(engine.profileKey)) {
+      throw new RangeError(`the profile was measured for ${describeKey(profile.key)}, not for this engine's ${describeKey(engine.profileKey)}`);
+    }
+    await this.profiles.put(profile);
+    engine.controls.profile = profile;
+    engine.info.scheduler.profile = profile;
+    return profile;
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     if (this.running) this.running.aborted = true;
-    const pair = this.pair;
-    this.pair = null;
-    if (!pair) return;
-    for (const runner of pair.runners) runner.dispose();
-    await pair.target.model.dispose();
-    await pair.draft?.model.dispose();
+    const engine = this.engine;
+    this.engine = null;
+    this.profiles.close();
+    if (!engine) return;
+    engine.drafters.dispose();
+    engine.runners.target.dispose();
+    engine.runners.draft?.dispose();
+    await engine.target.model.dispose();
+    await engine.draft?.model.dispose();
   }
 
-  private assertUsable(): void {
+  private async calibrate(engine: LoadedEngine, onProgress?: (p: LoadProgress) => void): Promise<DeviceProfile> {
+    const name = `${engine.profileKey.target} + ${engine.profileKey.draft} on ${engine.profileKey.backend}`;
+    const profile = await calibrateProfile(engine.profileKey, engine.runners.target, engine.runners.draft, {
+      gpuDevice: engine.gpuDevice,
+      onStep: (loaded, total) => onProgress?.({ model: 'profile', name, file: 'device-profile', status: 'calibrate', loaded, total }),
+    });
+    await this.profiles.put(profile);
+    return profile;
+  }
+
+  private async traceRecorder(
+    engine: LoadedEngine,
+    options: NormalizedGenerateOptions,
+    promptTokens: number,
+    policy: string,
+    onEvent?: (event: WorkerEvent) => void,
+  ): Promise<TraceRecorder> {
+    const traceModel = (info: EngineInfo['target']) => ({ id: info.id, revision: engine.revision, dtype: info.dtype, files: info.files });
+    const guardrails = engine.controls.guardrails;
+    return TraceRecorder.create({
+      libraryVersion,
+      models: { target: traceModel(engine.info.target), draft: engine.info.draft ? traceModel(engine.info.draft) : null },
+      runtime: { backend: engine.info.backend, adapter: engine.info.adapter },
+      scheduler: { policy, profileId: engine.controls.profile?.id ?? null },
+      guardrails,
+      prompt: promptText(options, null),
+      promptTokens,
+      sampling: {
+        temperature: options.temperature,
+        topK: options.topK,
+        topP: options.topP,
+        seed: options.seed,
+        maxNewTokens: options.maxNewTokens,
+        stop: options.stop,
+        draftLength: options.draftLength ?? 0,
+        speculative: options.speculative,
+      },
+      redactPrompt: options.trace?.redactPrompt ?? false,
+      ...(options.trace?.redactOutput === undefined ? {} : { redactOutput: options.trace.redactOutput }),
+      sink: onEvent ? (record) => onEvent({ type: 'trace-record', record }) : undefined,
+    });
+  }
+
+  private loaded(): LoadedEngine {
     if (this.disposed) throw new EngineDisposedError('the engine was disposed');
+    if (!this.engine) throw new SpeculoError('the engine has no models loaded');
+    return this.engine;
+  }
+
+  private assertUnloaded(): void {
+    if (this.disposed) throw new EngineDisposedError('the engine was disposed');
+    if (this.engine) throw new SpeculoError('the engine is already loaded; create another engine for other models');
   }
 }
 
-function checkPair(target: ModelHeader, draft: ModelHeader | null): void {
-  const targetDescription = describeModel(target, eosTokenIdsOf(null, target.config));
-  assertSupportedArchitecture(targetDescription);
-  if (!draft) return;
-  const draftDescription = describeModel(draft, eosTokenIdsOf(null, draft.config));
-  assertSupportedArchitecture(draftDescription);
-  assertCompatiblePair(targetDescription, draftDescription);
+/** The prompt as the trace and telemetry key see it; pre-tokenized prompts are described by their ids. */
+function promptText(options: NormalizedGenerateOptions, promptIds: number[] | null): string | { role: 'user'; content: string }[] {
+  if (options.messages) return options.messages as { role: 'user'; content: string }[];
+  if (options.prompt !== null) return options.prompt;
+  return `[token ids] ${(options.promptIds ?? promptIds ?? []).join(' ')}`;
 }
 
-function tokenizePrompt(model: LoadedModel, options: ReturnType<typeof normalizeGenerateOptions>): number[] {
-  const { tokenizer } = model;
-  if (options.promptIds) {
-    const vocabSize = pairVocabSize(model);
-    const outside = options.promptIds.find((id) => id >= vocabSize);
-    if (outside !== undefined) throw new RangeError(`promptIds holds token id ${outside}, outside the target's vocabulary of ${vocabSize}`);
-    return options.promptIds;
-  }
-  if (options.messages) {
-    const ids = tokenizer.apply_chat_template(options.messages, { add_generation_prompt: true, tokenize: true, return_tensor: false, return_dict: false });
-    return Array.from(ids as unknown as number[]);
-  }
-  return tokenizer.encode(options.prompt!);
-}
-
-function pairVocabSize(model: LoadedModel): number {
-  const vocab = model.tokenizer.get_vocab() as Map<string, number> | Record<string, number>;
-  return vocab instanceof Map ? vocab.size : Object.keys(vocab).length;
-}
-
-function generationConfigOf(model: LoadedModel): Record<string, unknown> | null {
-  return (model.model as unknown as { generation_config?: Record<string, unknown> | null }).generation_config ?? null;
-}
-
-function maxPositions(model: LoadedModel): number {
-  const value = model.config['max_position_embeddings'] ?? model.config['n_positions'];
-  return typeof value === 'number' && value > 0 ? value : Number.MAX_SAFE_INTEGER;
-}
-
-function modelInfo(model: LoadedModel, files: Record<string, number>): ModelInfo {
-  return {
-    id: model.id,
-    modelType: String(model.config['model_type'] ?? 'unknown'),
-    dtype: model.dtype,
-    vocabSize: pairVocabSize(model),
-    bytes: Object.values(files).reduce((a, b) => a + b, 0),
-    files: { ...files },
-  };
+function describeKey(key: DeviceProfileKey): string {
+  const adapter = key.adapter ? `${key.adapter.vendor}/${key.adapter.architecture}` : 'no adapter';
+  return `${key.target} + ${key.draft} (${key.dtype}) on ${key.backend}, ${adapter}`;
 }
 
 /** A macrotask hop so that comlink can deliver an abort between rounds, even when ORT resolves synchronously. */

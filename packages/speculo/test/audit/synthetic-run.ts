@@ -90,7 +90,7 @@ export async function syntheticRun(options: SyntheticOptions = {}): Promise<Synt
     } else {
       if (proposal.length > 0) metrics.recordDraft(draftMs, proposal.length);
       metrics.recordRound({ drafted: proposal.length, accepted, committed: committed.length, verifyMs: step.verifyMs });
-      rounds.push({ drafted: proposal.length, accepted, committed: committed.length });
+      rounds.push({ drafted: proposal.length, accepted, committed: committed.length, draftMs, verifyMs: step.verifyMs });
     }
     recorder.recordRound({
       round: index,
@@ -117,6 +117,8 @@ export async function syntheticRun(options: SyntheticOptions = {}): Promise<Synt
     finishReason: finishReason === 'aborted' ? 'max-tokens' : finishReason,
     metrics: finalMetrics,
     rounds,
+    decisions: [],
+    drafter: 'model',
     promptTokens: 9,
   };
   return { trace, result, sinkRecords };

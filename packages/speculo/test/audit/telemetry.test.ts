@@ -14,11 +14,11 @@ function result(rounds: [number, number][], wallMs: number): GenerationResult {
   for (const [drafted, accepted] of rounds) {
     if (drafted > 0) metrics.recordDraft(0.5, drafted);
     metrics.recordRound({ drafted, accepted, committed: accepted + 1, verifyMs: 1 });
-    records.push({ drafted, accepted, committed: accepted + 1 });
+    records.push({ drafted, accepted, committed: accepted + 1, draftMs: drafted > 0 ? 0.5 : 0, verifyMs: 1 });
     tokens += accepted + 1;
   }
   const finished = metrics.finish(wallMs, tokens);
-  return { text: '', tokenIds: Array.from({ length: tokens }, (_, i) => i), provenance: [], finishReason: 'max-tokens', metrics: finished, rounds: records, promptTokens: 3 };
+  return { text: '', tokenIds: Array.from({ length: tokens }, (_, i) => i), provenance: [], finishReason: 'max-tokens', metrics: finished, rounds: records, decisions: [], drafter: null, promptTokens: 3 };
 }
 
 const sampling = { temperature: 0, topK: 0, topP: 1, seed: 0, maxNewTokens: 32, stop: [] };

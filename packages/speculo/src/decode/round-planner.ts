@@ -1,0 +1,86 @@
+import type { GuardrailEvent } from '../guard/guardrail-monitor.js';
+import type { GuardrailMonitor } from '../guard/guardrail-monitor.js';
+import type { RoundDecision, SchedulePolicy, StopReason } from '../schedule/policies.js';
+
+/** What the decoder does this round. */
+export interface PlannedRound {
+  /** Tokens to draft (0: decode with the target alone). */
+  gamma: number;
+  mode: 'speculate' | 'target-only' | 'probe';
+  /** The output or context limit cut γ below what the scheduler wanted. */
+  outputLimited: boolean;
+  /** In-round early-stop rule to hand to the drafter. */
+  continueAfter?: (position: number, confidence: number) => boolean;
+}
+
+/** What the decoder saw after the verify pass. */
+export interface ObservedRound {
+  round: number;
+  drafted: number;
+  accepted: number;
+  draftMs: number;
+  verifyMs: number;
+  stoppedEarly: boolean;
+  confidences: number[];
+  outputLimited: boolean;
+}
+
+/**
+ * Decides each round's γ from the scheduler policy and the guardrails, and feeds both what happened: the
+ * scheduler tunes γ for speed, the guardrails watch acceptance for the operator and can force target-only.
+ */
+export class RoundPlanner {
+  private readonly firstDecision: number;
+
+  constructor(
+    private readonly policy: SchedulePolicy,
+    private readonly monitor: GuardrailMonitor | null,
+  ) {
+    this.firstDecision = policy.decisions().length;
+  }
+
+  get policyName(): SchedulePolicy['name'] {
+    return this.policy.name;
+  }
+
+  /** `limit` is the most the output and context still allow drafting this round. */
+  plan(limit: number): PlannedRound {
+    const guardFallback = this.monitor?.state === 'fallback';
+    const guardProbe = guardFallback && this.monitor!.wantsProbe();
+    const scheduled = this.policy.nextRound();
+    let gamma = scheduled.mode === 'target-only' && !guardProbe ? 0 : Math.max(scheduled.gamma, guardProbe ? 1 : 0);
+    if (guardFallback && !guardProbe) gamma = 0;
+    if (this.monitor) gamma = this.monitor.clampDraftLength(gamma);
+    const capped = Math.min(gamma, limit);
+    const mode = capped === 0 ? 'target-only' : guardProbe || scheduled.mode === 'probe' ? 'probe' : 'speculate';
+    return {
+      gamma: capped,
+      mode,
+      outputLimited: capped < gamma,
+      continueAfter: this.policy.continueAfter ? (position, confidence) => this.policy.continueAfter!(position, confidence) : undefined,
+    };
+  }
+
+  /** Records the round with the scheduler and returns the guardrail events it raises. */
+  observe(round: ObservedRound): GuardrailEvent[] {
+    this.policy.observeRound(round);
+    if (!this.monitor) return [];
+    const decision = this.policy.decisions().at(-1);
+    return this.monitor.observe({
+      round: round.round,
+      drafted: round.drafted,
+      accepted: round.accepted,
+      projectedSpeedup: decision?.projectedSpeedup ?? null,
+    });
+  }
+
+  /** This generation's decisions, numbered from its first round. */
+  decisions(): RoundDecision[] {
+    return this.policy
+      .decisions()
+      .slice(this.firstDecision)
+      .map((d, i) => ({ ...d, round: i + 1 }));
+  }
+}
+
+export type { RoundDecision, StopReason };
