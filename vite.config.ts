@@ -75,12 +75,19 @@ export default defineConfig({
   root: repoRoot,
   base: './',
   plugins: [offlineAssets()],
-  server: { port: 5173, strictPort: false, headers: isolationHeaders, fs: { allow: [repoRoot] } },
+  server: {
+    port: 5173,
+    strictPort: false,
+    headers: isolationHeaders,
+    fs: { allow: [repoRoot] },
+    // Test runs turn HMR off: an edit elsewhere in the repo must not reload a page mid-test.
+    ...(process.env.SPECULO_NO_HMR ? { hmr: false, watch: null } : {}),
+  },
   preview: { port: 4173, strictPort: false, headers: isolationHeaders },
   worker: { format: 'es' },
   optimizeDeps: {
     // The worker imports transformers.js; pre-bundling it once up front avoids a reload mid-test.
-    include: ['@huggingface/transformers', 'comlink'],
+    include: ['@huggingface/transformers', 'comlink', 'zod'],
     exclude: ['speculo'],
   },
   build: {

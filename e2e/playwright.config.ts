@@ -17,7 +17,7 @@ export default defineConfig({
     trace: 'off',
   },
   webServer: {
-    command: `npx vite --port ${port} --strictPort`,
+    command: `SPECULO_NO_HMR=1 npx vite --port ${port} --strictPort`,
     cwd: '..',
     url: `http://localhost:${port}/e2e/harness/index.html`,
     reuseExistingServer: !process.env.CI,

@@ -10,8 +10,8 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Serves the harness and fixtures with Vite for the length of a benchmark run. */
 export async function startServer(port = 5198): Promise<{ server: ViteDevServer; baseUrl: string }> {
-  const server = await createServer({ configFile: `${repoRoot}/vite.config.ts`, root: repoRoot, server: { port, strictPort: false, hmr: false, watch: null }, logLevel: 'error' });
   // No HMR and no file watching: an edit elsewhere in the repo must not reload the page mid-measurement.
+  const server = await createServer({ configFile: `${repoRoot}/vite.config.ts`, root: repoRoot, server: { port, strictPort: false, hmr: false, watch: null }, logLevel: 'error' });
   await server.listen();
   const address = server.httpServer?.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;

@@ -16,8 +16,9 @@ const prompts = [
 ];
 const maxNewTokens = 14;
 
+/** These tests fix γ per call, so they skip the device calibration the adaptive scheduler would run at load. */
 async function createEngine(page: Page, options: Record<string, unknown>, instrumented = false) {
-  return page.evaluate(([o, i]) => window.harness.createEngine(o as never, i), [options, instrumented] as const);
+  return page.evaluate(([o, i]) => window.harness.createEngine({ scheduler: { calibrate: false }, ...o } as never, i), [options, instrumented] as const);
 }
 
 test.describe.configure({ mode: 'serial' });

@@ -95,15 +95,18 @@ export class SpeculoEngine extends EventTarget {
         generateOptions,
         proxy((event: WorkerEvent) => {
           if (event.type === 'trace-record') return traceSink?.(event.record);
+          if (event.type === 'result') {
+            // Events and the result share one port, so every token event has been pushed by now.
+            channel.push({ type: 'done', result: event.result });
+            channel.end();
+            return;
+          }
           if (event.type === 'guardrail') this.dispatchEvent(new GuardrailEngineEvent(event.event));
           channel.push(event);
         }),
       )
       .then(
-        (result) => {
-          channel.push({ type: 'done', result });
-          channel.end();
-        },
+        () => undefined,
         (error: unknown) => channel.fail(error),
       )
       .finally(() => signal?.removeEventListener('abort', abort));
@@ -122,6 +125,12 @@ export class SpeculoEngine extends EventTarget {
       else onGuardrail?.(event.event);
     }
     throw new Error('the generation stream ended without a result');
+  }
+
+  /** Engine info as it is now (the n-gram cache's memory grows with use); `info` is the snapshot taken at load. */
+  currentInfo(): Promise<EngineInfo> {
+    this.assertUsable();
+    return this.remote.info();
   }
 
   /** Acceptance rate, mean acceptance length, acceptance by position and tokens/s over this engine's lifetime. */

@@ -37,7 +37,7 @@ export interface TraceRecorderOptions {
     seed: number;
     maxNewTokens: number;
     stop: string[];
-    draftLength: number;
+    draftLength: number | null;
     speculative: boolean;
   };
   /** Store only the prompt's hash; stop strings are hashed too, since they often quote the prompt. */

@@ -54,8 +54,8 @@ export interface TraceSampling {
   seed: number;
   maxNewTokens: number;
   stop: TraceStop;
-  /** γ requested for the generation (before any guardrail cap). */
-  draftLength: number;
+  /** γ requested for the generation (before any guardrail cap); null when the scheduler chose it per round. */
+  draftLength: number | null;
   /** false when the caller asked for target-only decoding. */
   speculative: boolean;
 }

@@ -41,8 +41,11 @@ export interface AttachedModel {
 /** Options that cross into the worker (callbacks travel separately). */
 export type WorkerLoadOptions = Omit<EngineOptions, 'onProgress' | 'worker'>;
 
-/** Events the worker sends while generating: stream events, and trace records for the caller's sink. */
-export type WorkerEvent = StreamEvent | TraceRecordEvent;
+/**
+ * Events the worker sends while generating: stream events, trace records for the caller's sink, and finally the
+ * result. The result travels on the same port as the events so that it cannot overtake the last of them.
+ */
+export type WorkerEvent = StreamEvent | TraceRecordEvent | { type: 'result'; result: GenerationResult };
 
 interface LoadedEngine {
   info: EngineInfo;
@@ -227,6 +230,7 @@ export class WorkerEngine {
       const { temperature, topK, topP, seed, maxNewTokens, stop } = normalized;
       const key = await telemetryPromptKey({ prompt: promptText(normalized, promptIds), sampling: { temperature, topK, topP, seed, maxNewTokens, stop } });
       result.speedupAgainstBaseline = this.telemetry.record(result, key).speedupVsTargetOnly;
+      onEvent?.({ type: 'result', result });
       return result;
     } finally {
       this.running = null;
@@ -329,7 +333,7 @@ export class WorkerEngine {
         seed: options.seed,
         maxNewTokens: options.maxNewTokens,
         stop: options.stop,
-        draftLength: options.draftLength ?? 0,
+        draftLength: options.draftLength,
         speculative: options.speculative,
       },
       redactPrompt: options.trace?.redactPrompt ?? false,
