@@ -24,7 +24,15 @@ const harness = {
       worker.terminate();
     }
   },
-  /** Loads an engine on the fixtures; with `instrumented`, its worker counts GPU buffers. */
+  /** Loads a pair with transformers.js in a worker of the app's own and attaches it to Speculo's WorkerEngine there. */
+  async attachedGenerate(target: string, draft: string, device: 'webgpu' | 'wasm', prompt: string, maxNewTokens: number) {
+    const worker = new Worker(new URL('./transformers-smoke.worker.ts', import.meta.url), { type: 'module' });
+    try {
+      return await wrap<TransformersSmoke>(worker).attachedGenerate(target, draft, device, prompt, maxNewTokens);
+    } finally {
+      worker.terminate();
+    }
+  },
   async tokenizeChat(model: string, userMessages: string[]) {
     const worker = new Worker(new URL('./transformers-smoke.worker.ts', import.meta.url), { type: 'module' });
     try {
@@ -54,6 +62,7 @@ const harness = {
     harness.baselineWorker?.worker.terminate();
     harness.baselineWorker = null;
   },
+  /** Loads an engine on the fixtures; with `instrumented`, its worker counts GPU buffers. */
   async createEngine(options: Omit<EngineOptions, 'localModelPath' | 'allowRemoteModels' | 'wasmPaths' | 'onProgress' | 'worker'>, instrumented = false) {
     const progress: LoadProgress[] = [];
     const worker = instrumented ? new Worker(new URL('./instrumented-engine.worker.ts', import.meta.url), { type: 'module' }) : undefined;

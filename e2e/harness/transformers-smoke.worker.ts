@@ -2,6 +2,7 @@
 // Proves the foundation: a fixture model loads in a module worker through transformers.js and generates.
 import { AutoModelForCausalLM, AutoTokenizer, Tensor, env } from '@huggingface/transformers';
 import { expose } from 'comlink';
+import { WorkerEngine } from 'speculo';
 import { offlineSources } from './offline-env.js';
 
 env.allowLocalModels = true;
@@ -10,6 +11,20 @@ env.localModelPath = offlineSources.localModelPath;
 (env.backends.onnx as { wasm: { wasmPaths: unknown } }).wasm.wasmPaths = { ...offlineSources.wasmPaths };
 
 const api = {
+  /** Loads a pair with transformers.js in this worker and hands it to Speculo's WorkerEngine.attach. */
+  async attachedGenerate(target: string, draft: string, device: 'webgpu' | 'wasm', prompt: string, maxNewTokens: number) {
+    const load = async (id: string) => ({
+      id,
+      model: await AutoModelForCausalLM.from_pretrained(id, { device, dtype: 'fp32' }),
+      tokenizer: await AutoTokenizer.from_pretrained(id),
+    });
+    const engine = new WorkerEngine();
+    const info = await engine.attach(await load(target), await load(draft), device);
+    const spec = await engine.generate(1, { prompt, maxNewTokens, draftLength: 4 });
+    const plain = await engine.generate(2, { prompt, maxNewTokens, speculative: false });
+    await engine.dispose();
+    return { backend: info.backend, spec: spec.tokenIds, plain: plain.tokenIds, accepted: spec.metrics.acceptedTokens };
+  },
   async tokenizeChat(model: string, userMessages: string[]): Promise<number[][]> {
     const tokenizer = await AutoTokenizer.from_pretrained(model);
     return userMessages.map((content) =>

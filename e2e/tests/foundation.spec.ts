@@ -19,3 +19,13 @@ test('a fixture model loads in a module worker and transformers.js generate() ma
   expect(newIds).toEqual(expected);
   expect(errors).toEqual([]);
 });
+
+test('models already loaded with transformers.js can be attached to the engine in the app\'s own worker', async ({ page }, testInfo) => {
+  const device = projectDevice(testInfo);
+  const errors = await openHarness(page);
+  const result = await page.evaluate(([d]) => window.harness.attachedGenerate('tiny-target', 'tiny-draft', d, 'Once upon a time', 12), [device] as const);
+  expect(result.backend).toBe(device);
+  expect(result.spec).toEqual(result.plain);
+  expect(result.accepted).toBeGreaterThan(0);
+  expect(errors).toEqual([]);
+});
