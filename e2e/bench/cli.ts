@@ -1,54 +1,277 @@
-// `npm run bench -- --suite engine [--backends webgpu,wasm] [--gpu swiftshader|system] [--browser PATH]
-//   [--max-new-tokens N] [--repeat R] [--out DIR]`: runs a benchmark suite in real Chromium and writes
-// `DIR/<suite>.json` plus a table on stdout.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// `npm run bench -- [--prompts FILE.jsonl] (--pair NAME | --target ID --draft ID) [--backends webgpu,wasm]
+//   [--browser PATH]... [--gpu swiftshader|system] [--max-new-tokens N] [--repeat R] [--policy P] [--out DIR] …`
+// measures Speculo on your prompts in real browsers and writes DIR/run-<timestamp>.{json,md,svg}.
+// `npm run bench -- --suite engine …` runs the older fixed engine suite instead. See e2e/bench/README.md.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { arch, cpus, platform, release, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openBenchPage, startServer, type GpuProfile } from './bench-browser.js';
-import { defaultEngineSuite, printEngineTable, runEngineSuite, type EngineSuiteRow } from './suites/engine-suite.js';
+import { chromiumPath } from '../chromium.js';
+import { openBenchPage, printTable, startServer, type GpuProfile } from './bench-browser.js';
+import { defaultPromptsFile, repoRoot } from './defaults.js';
+import { resolvePair } from './pairs.js';
+import { Progress, formatDuration } from './progress.js';
+import { readPrompts, selectPrompts, type BadLinePolicy } from './prompts-input.js';
+import { renderRunMarkdown, spreadCell } from './report-markdown.js';
+import { renderSpeedupSvg } from './report-svg.js';
+import { runConfiguration, runTargets, type Backend, type PreparedBenchPrompt } from './run-prompts.js';
+import { runSchemaId, runSchemaVersion, validateRunFile, type Configuration, type RunFile } from './run-schema.js';
+import { suites } from './suite-registry.js';
+import { loadTokenizer, preparePrompt } from './tokenize.js';
 
-const { values } = parseArgs({
-  options: {
-    suite: { type: 'string', default: 'engine' },
-    backends: { type: 'string', default: 'webgpu,wasm' },
-    gpu: { type: 'string', default: 'swiftshader' },
-    browser: { type: 'string' },
-    'max-new-tokens': { type: 'string' },
-    repeat: { type: 'string' },
-    out: { type: 'string', default: 'bench-results' },
-  },
-  strict: true,
-});
 
-function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+const options = {
+  suite: { type: 'string' },
+  prompts: { type: 'string' },
+  pair: { type: 'string' },
+  target: { type: 'string' },
+  draft: { type: 'string' },
+  dtype: { type: 'string' },
+  backends: { type: 'string', default: 'webgpu,wasm' },
+  gpu: { type: 'string', default: 'swiftshader' },
+  browser: { type: 'string', multiple: true },
+  headed: { type: 'boolean', default: false },
+  'max-new-tokens': { type: 'string' },
+  'max-prompt-tokens': { type: 'string', default: '256' },
+  repeat: { type: 'string' },
+  warmup: { type: 'string', default: '1' },
+  seed: { type: 'string', default: '0' },
+  temperature: { type: 'string', default: '0' },
+  'draft-length': { type: 'string' },
+  policy: { type: 'string' },
+  drafter: { type: 'string' },
+  limit: { type: 'string' },
+  'sample-per-category': { type: 'string' },
+  categories: { type: 'string' },
+  'bad-lines': { type: 'string', default: 'fail' },
+  out: { type: 'string', default: 'bench-results' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; strict: true }>>['values'];
+
+const usage = `usage: npm run bench -- [--prompts FILE.jsonl] (--pair NAME | --target ID --draft ID) [options]
+
+  --prompts FILE          Spec-Bench or plain JSONL (default: ../shared/benchmarks/spec-bench-dev.jsonl when present)
+  --pair NAME             fixture | ctrl-80 | qwen2.5-0.5b-1.5b | smollm2-360m-1.7b
+  --target ID --draft ID  any pair (Hub ids or fixture names); --dtype D for both models
+  --backends LIST         webgpu,wasm (default both)
+  --gpu PROFILE[,…]       WebGPU adapter profile: swiftshader (CPU, default) | system (a real GPU)
+  --browser PATH          Chrome/Chromium/Edge binary; repeat for several browsers (default SPECULO_CHROMIUM or /usr/bin/chromium)
+  --headed                show the browser (some systems expose the hardware adapter only when headed)
+  --max-new-tokens N      per generation (default 128)
+  --max-prompt-tokens N   longer prompts are cut from the left, chat template kept (default 256)
+  --repeat R              timed repeats of each prompt and mode (default 3); --warmup W untimed rounds (default 1)
+  --seed S --temperature T  sampling (default greedy, seed 0; repeat r uses seed S+r)
+  --draft-length G --policy adaptive|static|heuristic --drafter model|prompt-lookup|ngram-cache|composite
+  --limit N --sample-per-category K --categories a,b   choose prompts
+  --bad-lines fail|skip   a bad input line fails the run (default) or is skipped and reported
+  --out DIR               where run-<timestamp>.{json,md,svg} go (default bench-results)
+  --suite NAME            a fixed suite instead: engine | drafters | scheduler (with --backends, --gpu, --max-new-tokens, --repeat, --out)`;
+
+function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${name} must be a positive integer, got ${raw}`);
+  if (!Number.isInteger(n) || n < min) throw new RangeError(`--${name} must be an integer ≥ ${min}, got ${raw}`);
   return n;
 }
 
-async function main(): Promise<void> {
-  if (values.suite !== 'engine') throw new RangeError(`unknown --suite ${values.suite}; available: engine`);
-  const backends = values.backends!.split(',').map((b) => b.trim());
-  for (const b of backends) if (b !== 'webgpu' && b !== 'wasm') throw new RangeError(`--backends takes webgpu and/or wasm, got ${b}`);
-  if (values.gpu !== 'swiftshader' && values.gpu !== 'system') throw new RangeError(`--gpu takes swiftshader or system, got ${values.gpu}`);
-  const options = {
-    ...defaultEngineSuite,
-    maxNewTokens: positiveInt('max-new-tokens', values['max-new-tokens'], defaultEngineSuite.maxNewTokens),
-    repeat: positiveInt('repeat', values.repeat, defaultEngineSuite.repeat),
-  };
+function optionalInt(name: string, raw: string | undefined, min = 1): number | null {
+  return raw === undefined ? null : positiveInt(name, raw, 0, min);
+}
+
+function parseBackends(raw: string): Backend[] {
+  const list = raw.split(',').map((b) => b.trim()).filter(Boolean);
+  for (const b of list) if (b !== 'webgpu' && b !== 'wasm') throw new RangeError(`--backends takes webgpu and/or wasm, got ${b}`);
+  if (list.length === 0) throw new RangeError('--backends is empty');
+  return [...new Set(list)] as Backend[];
+}
+
+function parseGpuProfiles(raw: string): GpuProfile[] {
+  const list = raw.split(',').map((g) => g.trim()).filter(Boolean);
+  for (const g of list) if (g !== 'swiftshader' && g !== 'system' && g !== 'wasm') throw new RangeError(`--gpu takes swiftshader, system or wasm, got ${g}`);
+  return [...new Set(list)] as GpuProfile[];
+}
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+async function runPromptsHarness(values: Values): Promise<number> {
+  const startedAt = Date.now();
+  const pair = resolvePair({ pair: values.pair, target: values.target, draft: values.draft, dtype: values.dtype });
+  const promptsFile = values.prompts ?? defaultPromptsFile;
+  if (!existsSync(promptsFile)) {
+    throw new Error(
+      values.prompts
+        ? `no prompts file at ${promptsFile}`
+        : `no --prompts given and the default ${defaultPromptsFile} is not there: pass --prompts FILE.jsonl (see e2e/bench/README.md for the Spec-Bench file or your own prompts)`,
+    );
+  }
+  const badLines = values['bad-lines'] as BadLinePolicy;
+  if (badLines !== 'fail' && badLines !== 'skip') throw new RangeError(`--bad-lines takes fail or skip, got ${values['bad-lines']}`);
+  const parsed = readPrompts(await readFile(promptsFile, 'utf8'), promptsFile, badLines);
+  for (const b of parsed.badLines) console.warn(`${promptsFile}: line ${b.line} skipped: ${b.message}`);
+  const limit = optionalInt('limit', values.limit);
+  const samplePerCategory = optionalInt('sample-per-category', values['sample-per-category']);
+  const categories = values.categories ? values.categories.split(',').map((c) => c.trim()).filter(Boolean) : null;
+  const selected = selectPrompts(parsed.prompts, { limit: limit ?? undefined, samplePerCategory: samplePerCategory ?? undefined, categories: categories ?? undefined });
+  if (selected.length === 0) throw new Error(`no prompts left after --categories/--sample-per-category/--limit (the file has ${parsed.prompts.length})`);
+
+  const maxNewTokens = positiveInt('max-new-tokens', values['max-new-tokens'], 128);
+  const maxPromptTokens = positiveInt('max-prompt-tokens', values['max-prompt-tokens'], 256);
+  const repeat = positiveInt('repeat', values.repeat, 3);
+  const warmup = positiveInt('warmup', values.warmup, 1, 0);
+  const seed = positiveInt('seed', values.seed, 0, 0);
+  const temperature = Number(values.temperature);
+  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`--temperature must be a number ≥ 0, got ${values.temperature}`);
+  const draftLength = optionalInt('draft-length', values['draft-length']);
+  const policy = values.policy ?? null;
+  if (policy !== null && !['adaptive', 'static', 'heuristic'].includes(policy)) throw new RangeError(`--policy takes adaptive, static or heuristic, got ${policy}`);
+  const drafter = values.drafter ?? null;
+  if (drafter !== null && !['model', 'prompt-lookup', 'ngram-cache', 'composite'].includes(drafter)) {
+    throw new RangeError(`--drafter takes model, prompt-lookup, ngram-cache or composite, got ${drafter}`);
+  }
+  const backends = parseBackends(values.backends!);
+  const gpus = parseGpuProfiles(values.gpu!);
+  const browsers = values.browser?.length ? values.browser : [chromiumPath()];
+  for (const b of browsers) if (!existsSync(b)) throw new Error(`no browser at ${b}`);
+  const targets = runTargets(browsers, backends, gpus);
+  if (targets.length === 0) throw new RangeError('nothing to run: --backends webgpu needs a --gpu profile other than wasm');
+  if (values.headed) process.env['SPECULO_HEADED'] = '1';
+
+  console.log(`tokenizing ${selected.length} prompts with ${pair.target}'s tokenizer`);
+  const tokenizer = await loadTokenizer(pair);
+  const prepared: PreparedBenchPrompt[] = selected.map((prompt) => ({ prompt, ...preparePrompt(tokenizer, prompt, maxPromptTokens) }));
+
+  const progress = new Progress(targets.length * prepared.length * repeat);
+  progress.log(
+    `${pair.name}: ${pair.draft} → ${pair.target}; ${prepared.length} prompts × ${repeat} repeat(s) × ${targets.length} configuration(s) ` +
+      `(${targets.map((t) => `${t.backend}/${t.profile}`).join(', ')}), ${maxNewTokens} new tokens max`,
+  );
   const { server, baseUrl } = await startServer();
-  const rows: EngineSuiteRow[] = [];
+  const configurations: Configuration[] = [];
+  try {
+    for (const target of targets) {
+      configurations.push(
+        await runConfiguration(baseUrl, target, { pair, prompts: prepared, maxNewTokens, repeat, warmup, seed, temperature, draftLength, policy, drafter, headless: !values.headed }, progress),
+      );
+    }
+  } finally {
+    progress.finish();
+    await server.close();
+  }
+  // Two configurations with the same id (e.g. two Chromium builds of one major version): number them.
+  configurations.forEach((c, i) => {
+    if (configurations.filter((o) => o.id === c.id).length > 1) c.id = `${c.id}#${i + 1}`;
+  });
+
+  const libraryVersion = (JSON.parse(await readFile(join(repoRoot, 'packages/speculo/package.json'), 'utf8')) as { version: string }).version;
+  const run: RunFile = {
+    schema: runSchemaId,
+    schemaVersion: runSchemaVersion,
+    createdAt: new Date(startedAt).toISOString(),
+    durationMs: Date.now() - startedAt,
+    environment: {
+      os: { platform: platform(), release: release(), arch: arch() },
+      cpu: { model: cpus()[0]?.model ?? 'unknown', cores: cpus().length },
+      memoryBytes: totalmem(),
+      node: process.version,
+      libraryVersion,
+      gitCommit: gitCommit(),
+    },
+    options: {
+      pair: pair.name,
+      target: pair.target,
+      draft: pair.draft,
+      source: pair.source,
+      backends,
+      gpuProfiles: [...new Set(targets.map((t) => t.profile))],
+      maxNewTokens,
+      maxPromptTokens,
+      repeat,
+      warmup,
+      seed,
+      temperature,
+      draftLength,
+      policy,
+      drafter,
+    },
+    input: {
+      file: relative(process.cwd(), promptsFile) || promptsFile,
+      lines: parsed.lines,
+      promptsInFile: parsed.prompts.length,
+      promptsRun: prepared.length,
+      badLinePolicy: badLines,
+      skippedLines: parsed.badLines,
+      truncatedPrompts: prepared.filter((p) => p.truncatedFrom !== null).length,
+      multiTurnFirstOnly: prepared.filter((p) => p.prompt.droppedTurns).length,
+      selection: { samplePerCategory, limit, categories },
+    },
+    configurations,
+  };
+  // A NaN (an empty summary) becomes null in JSON; validate what readers will see.
+  const json = JSON.stringify(run, null, 2);
+  validateRunFile(JSON.parse(json), 'the run about to be written');
+
+  await mkdir(values.out!, { recursive: true });
+  const stamp = new Date(startedAt).toISOString().replace(/[:.]/g, '-');
+  const base = join(values.out!, `run-${stamp}`);
+  const chart = renderSpeedupSvg(
+    [...new Set(configurations.flatMap((c) => c.categories.map((s) => s.category))), 'overall'],
+    configurations.filter((c) => !c.error).map((c) => ({ label: c.label, values: Object.fromEntries([...c.categories.map((s) => [s.category, s.speedup] as const), ['overall', c.overall.speedup] as const]) })),
+    { title: `Speculo: speedup by category (${pair.name})`, subtitle: `${prepared.length} prompts · ${maxNewTokens} new tokens · median over prompts, whiskers 25th–75th percentile` },
+  );
+  await writeFile(`${base}.json`, json + '\n');
+  await writeFile(`${base}.svg`, chart);
+  await writeFile(`${base}.md`, renderRunMarkdown(run, `run-${stamp}.svg`));
+
+  console.log('');
+  printTable(
+    ['configuration', 'adapter', 'prompts', 'target-only tok/s', 'speculative tok/s', 'speedup', 'acceptance', 'mean acc. length'],
+    configurations.map((c) =>
+      c.error
+        ? [c.id, '-', '0', '-', '-', `failed: ${c.error}`, '-', '-']
+        : [c.id, c.label.split(' · ').at(-1)!, String(c.prompts.length), spreadCell(c.overall.targetOnlyTokensPerSecond), spreadCell(c.overall.speculativeTokensPerSecond), spreadCell(c.overall.speedup, 'x'), spreadCell(c.overall.acceptanceRate, '', 2), spreadCell(c.overall.meanAcceptanceLength, '', 2)],
+    ),
+  );
+  console.log(`\nwrote ${base}.json, ${base}.md and ${base}.svg in ${formatDuration(run.durationMs)}`);
+  const failed = configurations.filter((c) => c.error);
+  if (failed.length) console.error(`${failed.length} configuration(s) failed: ${failed.map((c) => c.id).join(', ')}`);
+  return failed.length ? 1 : 0;
+}
+
+async function runSuiteCli(values: Values): Promise<number> {
+  const definition = suites[values.suite!];
+  if (!definition) throw new RangeError(`unknown --suite ${values.suite}; available: ${Object.keys(suites).join(', ')}`);
+  const suite = await definition.load();
+  const backends = parseBackends(values.backends!);
+  if (values.gpu !== 'swiftshader' && values.gpu !== 'system') throw new RangeError(`--gpu takes swiftshader or system with --suite, got ${values.gpu}`);
+  const suiteOptions = {
+    ...suite.defaults,
+    maxNewTokens: positiveInt('max-new-tokens', values['max-new-tokens'], suite.defaults.maxNewTokens),
+    repeat: positiveInt('repeat', values.repeat, suite.defaults.repeat),
+  };
+  if (values.headed) process.env['SPECULO_HEADED'] = '1';
+  const { server, baseUrl } = await startServer();
+  const results: unknown[] = [];
   const environments = [];
   try {
     for (const backend of backends) {
       const profile: GpuProfile = backend === 'wasm' ? 'wasm' : (values.gpu as GpuProfile);
-      console.log(`engine suite on ${profile} (${backend})`);
-      const bench = await openBenchPage(baseUrl, profile, values.browser);
+      console.log(`${values.suite} suite on ${profile} (${backend})`);
+      const bench = await openBenchPage(baseUrl, profile, values.browser?.[0]);
       try {
         const adapter = await bench.page.evaluate(() => window.harness.webgpuAdapter());
         environments.push({ profile, backend, browser: bench.version, userAgent: bench.userAgent, adapter });
-        rows.push(...(await runEngineSuite(bench, profile, options)));
+        const result = await suite.run(bench, profile, suiteOptions);
+        results.push(...(Array.isArray(result) ? result : [result]));
       } finally {
         await bench.browser.close();
       }
@@ -56,14 +279,27 @@ async function main(): Promise<void> {
   } finally {
     await server.close();
   }
-  printEngineTable(rows);
+  suite.print(results);
   await mkdir(values.out!, { recursive: true });
-  const file = join(values.out!, 'engine.json');
-  await writeFile(file, JSON.stringify({ suite: 'engine', schemaVersion: 1, createdAt: new Date().toISOString(), options, environments, rows }, null, 2));
+  const file = join(values.out!, `${values.suite}.json`);
+  await writeFile(file, JSON.stringify({ suite: values.suite, schemaVersion: 1, createdAt: new Date().toISOString(), options: suiteOptions, environments, results }, null, 2));
   console.log(`wrote ${file}`);
+  return 0;
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options, strict: true });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  return values.suite !== undefined ? runSuiteCli(values) : runPromptsHarness(values);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(e instanceof RangeError || (e instanceof Error && e.name === 'PromptInputError') ? 2 : 1);
+  },
+);

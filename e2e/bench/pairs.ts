@@ -61,14 +61,15 @@ export function resolvePair(options: { pair?: string; target?: string; draft?: s
   if (options.target === undefined || options.draft === undefined) {
     throw new RangeError(`give --pair NAME (${Object.keys(pairs).join(', ')}) or both --target ID and --draft ID`);
   }
-  const local = localIds.has(options.target) && localIds.has(options.draft);
+  // Bare names (no `owner/`) are fixtures served from .fixtures/models; they are fp32 exports.
+  const local = (localIds.has(options.target) || isLocalFixtureName(options.target)) && (localIds.has(options.draft) || isLocalFixtureName(options.draft));
   const dtype = options.dtype ? asDtype(options.dtype) : local ? 'fp32' : undefined;
   return {
     name: `${options.draft}→${options.target}`,
     target: options.target,
     draft: options.draft,
     dtype: dtype ? { webgpu: dtype, wasm: dtype } : { webgpu: 'q4f16', wasm: 'q4' },
-    source: local || isLocalFixtureName(options.target) ? 'local' : 'hub',
+    source: local ? 'local' : 'hub',
     description: 'custom pair',
   };
 }

@@ -59,7 +59,7 @@ export class Progress {
   tick(detail = '', count = 1): void {
     this.done = Math.min(this.total, this.done + count);
     if (this.stream.isTTY) this.draw();
-    else this.stream.write(`${this.line()}${detail ? `  ${detail}` : ''}\n`);
+    else this.stream.write(`${this.line(false)}${detail ? `  ${detail}` : ''}\n`);
   }
 
   /** Ends the bar line on a TTY. */
@@ -68,11 +68,11 @@ export class Progress {
     this.drawn = false;
   }
 
-  line(): string {
+  line(withStatus = true): string {
     const elapsed = this.now() - this.startedAt;
     const remaining = eta(this.done, this.total, elapsed);
     const pct = this.total > 0 ? Math.floor((100 * this.done) / this.total) : 100;
-    return `${this.done}/${this.total} prompts (${pct}%) elapsed ${formatDuration(elapsed)} ETA ${remaining === null ? '?' : formatDuration(remaining)}${this.label ? `  ${this.label}` : ''}`;
+    return `${this.done}/${this.total} prompts (${pct}%) elapsed ${formatDuration(elapsed)} ETA ${remaining === null ? '?' : formatDuration(remaining)}${withStatus && this.label ? `  ${this.label}` : ''}`;
   }
 
   private draw(): void {

@@ -40,9 +40,10 @@ export function renderSpeedupSvg(categories: string[], series: ChartSeries[], op
   const plotHeight = 260;
   const labelSpace = 90;
   const legendLine = 18;
-  const width = Math.max(520, left + right + groupWidth * Math.max(1, categories.length));
+  const longestLabel = Math.max(20, ...series.map((s) => s.label.length));
+  const width = Math.max(520, left + right + groupWidth * Math.max(1, categories.length), left + 18 + Math.ceil(longestLabel * 6.8) + right, left + Math.ceil((options.subtitle?.length ?? 0) * 6.6) + right);
   const legendTop = top + plotHeight + labelSpace;
-  const height = legendTop + legendLine * series.length + 16;
+  const height = legendTop + legendLine * (series.length + 1) + 16;
 
   const finite = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
   const maxValue = Math.max(1, ...series.flatMap((s) => Object.values(s.values).flatMap((v) => [v?.p75, v?.median].filter(finite))));
@@ -85,7 +86,6 @@ export function renderSpeedupSvg(categories: string[], series: ChartSeries[], op
   });
 
   out.push(`<line x1="${left}" x2="${width - right}" y1="${f(y(1))}" y2="${f(y(1))}" stroke="#c00" stroke-dasharray="5 4"/>`);
-  out.push(`<text x="${width - right}" y="${f(y(1) - 4)}" text-anchor="end" fill="#c00">1× (no speedup)</text>`);
   out.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotHeight}" stroke="#444"/>`);
   out.push(`<line x1="${left}" x2="${width - right}" y1="${top + plotHeight}" y2="${top + plotHeight}" stroke="#444"/>`);
 
@@ -94,6 +94,9 @@ export function renderSpeedupSvg(categories: string[], series: ChartSeries[], op
     out.push(`<rect x="${left}" y="${ly}" width="12" height="12" fill="${palette[k % palette.length]}"/>`);
     out.push(`<text x="${left + 18}" y="${ly + 10}">${escapeXml(s.label)}</text>`);
   });
+  const ly = legendTop + series.length * legendLine;
+  out.push(`<line x1="${left}" x2="${left + 12}" y1="${ly + 6}" y2="${ly + 6}" stroke="#c00" stroke-dasharray="4 2"/>`);
+  out.push(`<text x="${left + 18}" y="${ly + 10}" fill="#c00">1× = no speedup (speculation as fast as the target alone)</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }

@@ -71,6 +71,7 @@ interface GenerateCall {
   temperature: number;
   draftLength: number | null;
   policy: string | null;
+  drafter: string | null;
 }
 
 async function generate(page: Page, call: GenerateCall): Promise<GenerationLike> {
@@ -78,6 +79,7 @@ async function generate(page: Page, call: GenerateCall): Promise<GenerationLike>
     const options: Record<string, unknown> = { promptIds: c.promptIds, maxNewTokens: c.maxNewTokens, speculative: c.speculative, seed: c.seed, temperature: c.temperature };
     if (c.draftLength !== null) options['draftLength'] = c.draftLength;
     if (c.policy !== null) options['policy'] = c.policy;
+    if (c.drafter !== null) options['drafter'] = c.drafter;
     const r = await window.harness.engine(c.handle).generate(options as never);
     const extra = r as unknown as { decisions?: { gamma: number; mode?: string }[]; drafter?: string | null };
     // Only what the harness reads: the trace and text stay in the page.
@@ -107,6 +109,7 @@ export async function runConfiguration(baseUrl: string, target: RunTarget, setti
     adapter: null,
     engineBackend: null,
     engineAdapter: null,
+    engineDefaults: { policy: null, drafter: null },
     models: { target: { id: pair.target, dtype }, draft: { id: pair.draft, dtype } },
     loadMs: null,
     error: null,
@@ -125,6 +128,9 @@ export async function runConfiguration(baseUrl: string, target: RunTarget, setti
     config.browser.name = browserName(bench.userAgent, target.browserPath);
     config.adapter = target.backend === 'wasm' ? null : await pageAdapter(page);
     config.id = `${config.browser.name.toLowerCase()}-${bench.version.split('.')[0]}/${target.backend}/${target.profile}`;
+    if (target.profile === 'system' && target.backend === 'webgpu' && !config.adapter) {
+      throw new Error('no WebGPU adapter in this browser (--gpu system): try --headed, and check chrome://gpu (see e2e/bench/README.md)');
+    }
     config.label = `${config.browser.name} ${bench.version.split('.')[0]} · ${target.backend} · ${adapterLabel(config.adapter, target.backend)}`;
 
     progress.status(`${config.id}: loading ${pair.draft} + ${pair.target} (${dtype})`);
@@ -137,10 +143,12 @@ export async function runConfiguration(baseUrl: string, target: RunTarget, setti
     config.loadMs = performance.now() - t0;
     config.engineBackend = info.backend;
     config.engineAdapter = info.adapter ? { vendor: info.adapter.vendor, architecture: info.adapter.architecture, device: info.adapter.device, description: info.adapter.description } : null;
+    const reported = info as unknown as { scheduler?: { policy?: string }; defaultDrafter?: string | null };
+    config.engineDefaults = { policy: reported.scheduler?.policy ?? null, drafter: reported.defaultDrafter ?? null };
     if (info.target?.dtype) config.models.target.dtype = info.target.dtype;
     if (info.draft?.dtype) config.models.draft.dtype = info.draft.dtype;
 
-    const base = { handle, temperature: settings.temperature, draftLength: settings.draftLength, policy: settings.policy };
+    const base = { handle, temperature: settings.temperature, draftLength: settings.draftLength, policy: settings.policy, drafter: settings.drafter };
     // Warm-up: shader compilation, buffer pools, both code paths; not recorded.
     for (let w = 0; w < settings.warmup && prompts.length > 0; w++) {
       progress.status(`${config.id}: warm-up ${w + 1}/${settings.warmup}`);
@@ -187,4 +195,16 @@ export async function runConfiguration(baseUrl: string, target: RunTarget, setti
     config.label = `${target.backend} · ${target.profile}`;
   }
   return config;
+}
+
+/** browser × backend × GPU profile: WASM runs once per browser (no adapter); WebGPU once per GPU profile. */
+export function runTargets(browsers: string[], backends: Backend[], gpus: GpuProfile[]): RunTarget[] {
+  const targets: RunTarget[] = [];
+  for (const browserPath of browsers) {
+    for (const backend of backends) {
+      if (backend === 'wasm') targets.push({ browserPath, backend, profile: 'wasm' });
+      else for (const profile of gpus.filter((g) => g !== 'wasm')) targets.push({ browserPath, backend, profile });
+    }
+  }
+  return targets;
 }

@@ -101,6 +101,8 @@ export const configurationSchema = z.object({
   /** What the engine reported it runs on. */
   engineBackend: z.string().nullable(),
   engineAdapter: adapterSchema,
+  /** The engine's defaults as it reported them (null on engines that do not report them). */
+  engineDefaults: z.object({ policy: z.string().nullable(), drafter: z.string().nullable() }),
   models: z.object({
     target: z.object({ id: z.string(), dtype: z.string() }),
     draft: z.object({ id: z.string(), dtype: z.string() }),

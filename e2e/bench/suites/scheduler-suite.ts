@@ -1,0 +1,142 @@
+import type { DeviceProfile } from '../../../packages/speculo/src/schedule/device-profile.js';
+import { CostModel } from '../../../packages/speculo/src/schedule/cost-model.js';
+import { analyticSpeedup } from '../../../packages/speculo/src/schedule/gamma-optimizer.js';
+import type { GenerationResult } from '../../../packages/speculo/src/decode/types.js';
+import { printTable, type BenchBrowser, type GpuProfile } from '../bench-browser.js';
+import { alternating, generateIn, pooledAcceptanceByPosition, tokensPerSecond, type Sample } from './suite-support.js';
+
+export interface SchedulerSuiteOptions {
+  target: string;
+  drafts: string[];
+  prompts: string[];
+  maxNewTokens: number;
+  repeat: number;
+  staticGammas: number[];
+}
+
+export const defaultSchedulerSuite: SchedulerSuiteOptions = {
+  target: 'ctrl-target',
+  drafts: ['ctrl-draft-20', 'ctrl-draft-50', 'ctrl-draft-80', 'ctrl-draft-95'],
+  prompts: ['Tell me about the baker.', 'What did the garden look like in spring?'],
+  maxNewTokens: 24,
+  repeat: 1,
+  staticGammas: [1, 2, 3, 4, 5, 6, 7, 8],
+};
+
+export interface SchedulerConfigRow {
+  config: string;
+  tokensPerSecond: number;
+  speedup: number;
+  /** Analytic speedup from this config's measured acceptance and the device's cost curve (static γ only). */
+  predictedSpeedup: number | null;
+  acceptanceRate: number;
+  meanGamma: number;
+}
+
+export interface SchedulerSuiteResult {
+  profile: GpuProfile;
+  backend: string;
+  draft: string;
+  deviceProfile: DeviceProfile | null;
+  rows: SchedulerConfigRow[];
+  adaptiveGammaHistogram: Record<number, number>;
+  checks: { adaptiveVsBestStatic: number; adaptiveVsHeuristic: number; adaptiveVsTargetOnly: number; worstMeasuredOverPredicted: number };
+}
+
+interface Config {
+  name: string;
+  options: Record<string, unknown>;
+  gamma: number | null;
+}
+
+/**
+ * Target-only, static γ = 1..8, HF's heuristic and the adaptive policy on each controllable draft, alternated per
+ * repeat; reports tokens/s, speedup, the analytic prediction for each static γ, and the γ adaptive chose.
+ */
+export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile, options: SchedulerSuiteOptions): Promise<SchedulerSuiteResult[]> {
+  const { page } = bench;
+  const device = profile === 'wasm' ? 'wasm' : 'webgpu';
+  const promptIds = await page.evaluate(([m, ps]) => window.harness.tokenizeChat(m, ps), [options.target, options.prompts] as const);
+  const configs: Config[] = [
+    { name: 'target-only', options: { speculative: false }, gamma: 0 },
+    ...options.staticGammas.map((g) => ({ name: `static γ=${g}`, options: { policy: 'static', draftLength: g }, gamma: g })),
+    { name: 'heuristic', options: { policy: 'heuristic' }, gamma: null },
+    { name: 'adaptive', options: { policy: 'adaptive' }, gamma: null },
+  ];
+  const results: SchedulerSuiteResult[] = [];
+  for (const draft of options.drafts) {
+    const { handle, info } = await page.evaluate(([t, d, dev]) => window.harness.createEngine({ target: t, draft: d, device: dev, dtype: 'fp32' }), [options.target, draft, device] as const);
+    const deviceProfile = info.scheduler.profile;
+    const samples = new Map<string, Sample[]>();
+    const outputs = new Map<string, GenerationResult[]>();
+    await generateIn(page, handle, { promptIds: promptIds[0], maxNewTokens: 4 });
+    for (let r = 0; r < options.repeat; r++) {
+      for (const ids of promptIds) {
+        for (const config of alternating(configs, r)) {
+          const result = await generateIn(page, handle, { promptIds: ids, maxNewTokens: options.maxNewTokens, ...config.options });
+          (samples.get(config.name) ?? samples.set(config.name, []).get(config.name)!).push({ tokens: result.tokenIds.length, ms: result.metrics.wallMs });
+          (outputs.get(config.name) ?? outputs.set(config.name, []).get(config.name)!).push(result);
+        }
+      }
+    }
+    await page.evaluate((h) => window.harness.disposeEngine(h), handle);
+    const baseline = tokensPerSecond(samples.get('target-only')!);
+    const cost = deviceProfile ? new CostModel(deviceProfile) : null;
+    const rows = configs.map((config): SchedulerConfigRow => {
+      const runs = outputs.get(config.name)!;
+      const tps = tokensPerSecond(samples.get(config.name)!);
+      const drafted = runs.reduce((a, x) => a + x.metrics.draftedTokens, 0);
+      const accepted = runs.reduce((a, x) => a + x.metrics.acceptedTokens, 0);
+      const decisions = runs.flatMap((x) => x.decisions);
+      const predicted = config.gamma && cost ? analyticSpeedup(pooledAcceptanceByPosition(runs), cost, config.gamma) : null;
+      return {
+        config: config.name,
+        tokensPerSecond: tps,
+        speedup: tps / baseline,
+        predictedSpeedup: predicted,
+        acceptanceRate: drafted ? accepted / drafted : 0,
+        meanGamma: decisions.length ? decisions.reduce((a, d) => a + d.gamma, 0) / decisions.length : (config.gamma ?? 0),
+      };
+    });
+    const histogram: Record<number, number> = {};
+    for (const d of outputs.get('adaptive')!.flatMap((x) => x.decisions)) histogram[d.gamma] = (histogram[d.gamma] ?? 0) + 1;
+    const byName = new Map(rows.map((row) => [row.config, row]));
+    const bestStatic = Math.max(...rows.filter((row) => row.config.startsWith('static')).map((row) => row.tokensPerSecond));
+    const adaptive = byName.get('adaptive')!.tokensPerSecond;
+    const ratios = rows.filter((row) => row.predictedSpeedup).map((row) => row.speedup / row.predictedSpeedup!);
+    results.push({
+      profile,
+      backend: info.backend,
+      draft,
+      deviceProfile,
+      rows,
+      adaptiveGammaHistogram: histogram,
+      checks: {
+        adaptiveVsBestStatic: adaptive / bestStatic,
+        adaptiveVsHeuristic: adaptive / byName.get('heuristic')!.tokensPerSecond,
+        adaptiveVsTargetOnly: adaptive / baseline,
+        worstMeasuredOverPredicted: ratios.length ? Math.min(...ratios) : NaN,
+      },
+    });
+    console.log(`  ${profile} ${draft}: adaptive ${adaptive.toFixed(1)} tok/s = ${(adaptive / bestStatic).toFixed(2)}× best static, ${(adaptive / baseline).toFixed(2)}× target-only`);
+  }
+  return results;
+}
+
+export function printSchedulerTables(results: readonly SchedulerSuiteResult[]): void {
+  for (const r of results) {
+    console.log(`\n${r.profile} (${r.backend}) ${r.draft}: adaptive γ chosen ${JSON.stringify(r.adaptiveGammaHistogram)}`);
+    printTable(
+      ['config', 'tok/s', 'speedup', 'predicted', 'accept', 'mean γ'],
+      r.rows.map((row) => [row.config, row.tokensPerSecond, row.speedup, row.predictedSpeedup ?? '-', row.acceptanceRate, row.meanGamma]),
+    );
+  }
+  console.log('\nchecks (targets: adaptive ≥ 0.95 × best static; ≥ heuristic on average; ≥ 0.97 × target-only at acceptance ≈ 0.2; measured ≥ 0.9 × predicted)');
+  printTable(
+    ['profile', 'draft', 'adaptive/best static', 'adaptive/heuristic', 'adaptive/target-only', 'min measured/predicted'],
+    results.map((r) => [r.profile, r.draft, r.checks.adaptiveVsBestStatic, r.checks.adaptiveVsHeuristic, r.checks.adaptiveVsTargetOnly, r.checks.worstMeasuredOverPredicted]),
+  );
+  const perBackend = new Map<string, number[]>();
+  for (const r of results) perBackend.set(r.profile, [...(perBackend.get(r.profile) ?? []), ...Object.entries(r.adaptiveGammaHistogram).flatMap(([g, n]) => Array(n).fill(Number(g)))]);
+  for (const [profile, gammas] of perBackend) console.log(`mean adaptive γ on ${profile}: ${(gammas.reduce((a, b) => a + b, 0) / Math.max(1, gammas.length)).toFixed(2)}`);
+}

@@ -1,0 +1,37 @@
+import type { Page } from '@playwright/test';
+import type { GenerationResult } from '../../../packages/speculo/src/decode/types.js';
+
+/** One generation's throughput sample. */
+export interface Sample {
+  tokens: number;
+  ms: number;
+}
+
+/** tokens/s over several runs: total tokens over total time, so long runs weigh by their length. */
+export function tokensPerSecond(samples: readonly Sample[]): number {
+  const ms = samples.reduce((a, s) => a + s.ms, 0);
+  return ms > 0 ? (samples.reduce((a, s) => a + s.tokens, 0) * 1000) / ms : 0;
+}
+
+/** Runs one generation in the harness page and returns the full result. */
+export function generateIn(page: Page, handle: number, options: Record<string, unknown>): Promise<GenerationResult> {
+  return page.evaluate(([h, o]) => window.harness.engine(h).generate(o as never), [handle, options] as const) as Promise<GenerationResult>;
+}
+
+/** Element-wise mean of cumulative acceptance-by-position arrays, weighting each run by its drafted tokens. */
+export function pooledAcceptanceByPosition(results: readonly GenerationResult[]): number[] {
+  const sums: number[] = [];
+  const weights: number[] = [];
+  for (const r of results) {
+    r.metrics.acceptanceByPosition.forEach((a, i) => {
+      sums[i] = (sums[i] ?? 0) + a * r.metrics.draftedTokens;
+      weights[i] = (weights[i] ?? 0) + r.metrics.draftedTokens;
+    });
+  }
+  return sums.map((s, i) => (weights[i] ? s / weights[i]! : 0));
+}
+
+/** Visits configurations in an order that flips every repeat (A B C, C B A, …) so drift hits all alike. */
+export function alternating<T>(items: readonly T[], repeat: number): T[] {
+  return repeat % 2 === 0 ? [...items] : [...items].reverse();
+}
