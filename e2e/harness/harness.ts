@@ -9,6 +9,16 @@ import type { TransformersSmoke } from './transformers-smoke.worker.js';
  * the page only forwards calls and keeps engines by handle.
  */
 const engines = new Map<number, SpeculoEngine>();
+
+/** Runs `use` against a fresh transformers.js worker and terminates it afterwards. */
+async function withSmokeWorker<T>(use: (smoke: ReturnType<typeof wrap<TransformersSmoke>>) => Promise<T>): Promise<T> {
+  const worker = new Worker(new URL('./transformers-smoke.worker.ts', import.meta.url), { type: 'module' });
+  try {
+    return await use(wrap<TransformersSmoke>(worker));
+  } finally {
+    worker.terminate();
+  }
+}
 let nextHandle = 1;
 
 const harness = {
@@ -17,37 +27,17 @@ const harness = {
     return adapter ? { vendor: adapter.info.vendor, architecture: adapter.info.architecture } : null;
   },
   async transformersGreedy(model: string, device: 'webgpu' | 'wasm', prompt: string, maxNewTokens: number) {
-    const worker = new Worker(new URL('./transformers-smoke.worker.ts', import.meta.url), { type: 'module' });
-    try {
-      return await wrap<TransformersSmoke>(worker).greedy(model, device, prompt, maxNewTokens);
-    } finally {
-      worker.terminate();
-    }
+    return withSmokeWorker((smoke) => smoke.greedy(model, device, prompt, maxNewTokens));
   },
   /** Loads a pair with transformers.js in a worker of the app's own and attaches it to Speculo's WorkerEngine there. */
   async attachedGenerate(target: string, draft: string, device: 'webgpu' | 'wasm', prompt: string, maxNewTokens: number) {
-    const worker = new Worker(new URL('./transformers-smoke.worker.ts', import.meta.url), { type: 'module' });
-    try {
-      return await wrap<TransformersSmoke>(worker).attachedGenerate(target, draft, device, prompt, maxNewTokens);
-    } finally {
-      worker.terminate();
-    }
+    return withSmokeWorker((smoke) => smoke.attachedGenerate(target, draft, device, prompt, maxNewTokens));
   },
   async tokenizeChat(model: string, userMessages: string[]) {
-    const worker = new Worker(new URL('./transformers-smoke.worker.ts', import.meta.url), { type: 'module' });
-    try {
-      return await wrap<TransformersSmoke>(worker).tokenizeChat(model, userMessages);
-    } finally {
-      worker.terminate();
-    }
+    return withSmokeWorker((smoke) => smoke.tokenizeChat(model, userMessages));
   },
   async tokenize(model: string, texts: string[]) {
-    const worker = new Worker(new URL('./transformers-smoke.worker.ts', import.meta.url), { type: 'module' });
-    try {
-      return await wrap<TransformersSmoke>(worker).tokenize(model, texts);
-    } finally {
-      worker.terminate();
-    }
+    return withSmokeWorker((smoke) => smoke.tokenize(model, texts));
   },
   /** A long-lived transformers.js worker for baseline timings (one model load, many timed runs). */
   baselineWorker: null as null | { worker: Worker; api: ReturnType<typeof wrap<TransformersSmoke>> },

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { preview, type PreviewServer } from 'vite';
-import { projectDevice } from '../support/harness-page.js';
+import { collectPageErrors, projectDevice } from '../support/harness-page.js';
 
 /**
  * The demo as visitors get it: the static site that `vite build` writes to dist/site, served by `vite preview`
@@ -48,14 +48,7 @@ test.afterAll(async () => {
 
 /** Opens the built demo, collecting page errors, console errors and failed requests. */
 async function openDemo(page: Page): Promise<string[]> {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location().url})`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400) errors.push(`http ${r.status()}: ${r.url()}`);
-  });
+  const errors = collectPageErrors(page);
   await page.goto(`${baseUrl}/demo/index.html`);
   await expect(page.locator('#dev-backend')).not.toHaveText('detecting…');
   return errors;

@@ -1,6 +1,6 @@
 import type { GuardrailEvent } from '../guard/guardrail-monitor.js';
 import type { GuardrailMonitor } from '../guard/guardrail-monitor.js';
-import type { RoundDecision, SchedulePolicy, StopReason } from '../schedule/policies.js';
+import type { RoundDecision, RoundObservation, SchedulePolicy, StopReason } from '../schedule/policies.js';
 
 /** What the decoder does this round. */
 export interface PlannedRound {
@@ -13,16 +13,9 @@ export interface PlannedRound {
   continueAfter?: (position: number, confidence: number) => boolean;
 }
 
-/** What the decoder saw after the verify pass. */
-export interface ObservedRound {
+/** What the decoder saw after the verify pass: the scheduler's observation plus the round number. */
+export interface ObservedRound extends RoundObservation {
   round: number;
-  drafted: number;
-  accepted: number;
-  draftMs: number;
-  verifyMs: number;
-  stoppedEarly: boolean;
-  confidences: number[];
-  outputLimited: boolean;
 }
 
 /**
