@@ -4,7 +4,7 @@
 # Cross-origin isolation (COOP: same-origin, COEP: require-corp) is optional: it gives the WASM fallback threads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SPECULO_NEEDS_BROWSER=0 source scripts/ensure-setup.sh
+bash scripts/ensure-setup.sh
 echo "demo:build: building the site (vite build → dist/site)"
 npx vite build --logLevel warn
 echo "demo:build: done: dist/site/demo/index.html ($(du -sh dist/site | cut -f1) in all)"

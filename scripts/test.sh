@@ -3,7 +3,9 @@
 # (Playwright, projects webgpu = SwiftShader WebGPU and wasm = no adapter) and prints one summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-source scripts/ensure-setup.sh || exit 1
+bash scripts/ensure-setup.sh || exit 1
+SPECULO_CHROMIUM="$(bash scripts/find-chromium.sh)" || exit 1
+export SPECULO_CHROMIUM
 mkdir -p test-results
 
 echo "== Node tests (vitest)"
