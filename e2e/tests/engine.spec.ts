@@ -1,6 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { openHarness, projectDevice } from '../support/harness-page.js';
-import { fixtureEosIds, referenceGreedy } from '../support/reference-greedy.js';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixtureEosIds, fixturesDir, referenceGreedy } from '../support/reference-greedy.js';
 
 const prompts = [
   'The quick brown fox',
@@ -169,6 +171,16 @@ test('bad input gets a clear typed error and the engine stays usable', async ({ 
   const missing = await page.evaluate(() => window.harness.capture(() => window.harness.createEngine({ target: 'no-such-model', dtype: 'fp32' })));
   expect(missing).toMatchObject({ ok: false, name: 'ModelLoadError' });
   expect(missing.ok === false && missing.message).toMatch(/config\.json|tokenizer/);
+
+  // A model whose weights file is corrupt: configs and tokenizer load, the ONNX file does not.
+  const corrupt = join(fixturesDir, `corrupt-${device}`);
+  rmSync(corrupt, { recursive: true, force: true });
+  cpSync(join(fixturesDir, 'tiny-target'), corrupt, { recursive: true });
+  writeFileSync(join(corrupt, 'onnx', 'model.onnx'), Buffer.from('this is not an ONNX model'));
+  const broken = await page.evaluate((id) => window.harness.capture(() => window.harness.createEngine({ target: id, dtype: 'fp32' })), `corrupt-${device}`);
+  rmSync(corrupt, { recursive: true, force: true });
+  expect(broken).toMatchObject({ ok: false, name: 'ModelLoadError', fields: { file: 'onnx/model.onnx' } });
+  expect(broken.ok === false && broken.message).toContain('onnx/model.onnx');
 
   if (device === 'wasm') {
     const noGpu = await page.evaluate(() => window.harness.capture(() => window.harness.createEngine({ target: 'tiny-target', device: 'webgpu', dtype: 'fp32' })));

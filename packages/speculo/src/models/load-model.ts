@@ -37,12 +37,15 @@ interface ProgressInfo {
  */
 class ProgressTracker {
   readonly unfinished = new Set<string>();
+  /** Every file reported, in order: a file that downloaded fine can still fail to parse (a corrupt .onnx). */
+  private readonly seen: string[] = [];
   constructor(private readonly options: LoadModelOptions) {}
 
   readonly callback = (info: ProgressInfo): void => {
     const { files, onProgress, role, id } = this.options;
     if (!info.file || !['initiate', 'download', 'progress', 'done'].includes(info.status)) return;
     if (info.status === 'initiate') this.unfinished.add(info.file);
+    if (!this.seen.includes(info.file)) this.seen.push(info.file);
     if (info.status === 'done') this.unfinished.delete(info.file);
     if (info.total) files[info.file] = info.total;
     onProgress?.({
@@ -56,7 +59,9 @@ class ProgressTracker {
   };
 
   failure(cause: unknown, stage: string): ModelLoadError {
-    const file = [...this.unfinished].at(-1) ?? fileNamedIn(cause);
+    // A file still in flight is the culprit; otherwise, when creating the session failed, the model file read last.
+    const lastModelFile = stage === 'weights' ? this.seen.filter((f) => /\.onnx(_data)?$/.test(f)).at(-1) : undefined;
+    const file = [...this.unfinished].at(-1) ?? fileNamedIn(cause) ?? lastModelFile;
     const reason = cause instanceof Error ? cause.message : String(cause);
     const { role, id } = this.options;
     return new ModelLoadError(`could not load the ${role} model "${id}" (${stage}${file ? `, file ${file}` : ''}): ${reason}`, {
