@@ -185,6 +185,11 @@ function resetDownloads(): void {
 }
 
 function onProgress(p: LoadProgress): void {
+  // Calibration is measured in steps, not bytes: it gets a status line, not a download row.
+  if (p.status === 'calibrate') {
+    $('load-status').textContent = `Measuring this device for the scheduler (first visit with this pair): step ${p.loaded} of ${p.total}`;
+    return;
+  }
   const key = `${p.model}:${p.name}/${p.file}`;
   let entry = downloadRows.get(key);
   if (!entry) {
