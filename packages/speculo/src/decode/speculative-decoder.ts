@@ -114,7 +114,8 @@ export class SpeculativeDecoder {
   async *run(request: DecodeRequest): AsyncGenerator<StreamEvent, GenerationResult> {
     const { target, eosTokenIds, maxSequenceLength } = this.parts;
     const { drafter, trace } = request;
-    const planner = request.planner ?? new RoundPlanner(createStaticPolicy(4), null);
+    // Target-only decoding has nothing to schedule or guard: its rounds would only blur the scheduler's estimates.
+    const planner = drafter ? (request.planner ?? new RoundPlanner(createStaticPolicy(4), null)) : null;
     const rng = createRng(request.seed);
     const metrics = new MetricsRecorder();
     const output = new OutputAccumulator(this.parts.decode, request.stop, eosTokenIds);
@@ -155,7 +156,7 @@ export class SpeculativeDecoder {
 
         // Draft no further than the output limit and the context allow: the round's own token is always added.
         const limit = drafter ? Math.max(0, Math.min(remaining - 1, maxSequenceLength - committed.length - 1)) : 0;
-        const plan = planner.plan(limit);
+        const plan = planner?.plan(limit) ?? { gamma: 0, mode: 'target-only' as const, outputLimited: false, continueAfter: undefined };
         const draftStart = this.now();
         const proposal =
           plan.gamma > 0 && drafter
@@ -194,7 +195,7 @@ export class SpeculativeDecoder {
         if (kept.tokenIds.length > 0 || kept.text) yield { type: 'token', ...kept, round };
         output.finishReason ??= roundCommit.stop;
 
-        const events = planner.observe({
+        const events = planner?.observe({
           round,
           drafted: drafted.length,
           accepted: outcome.acceptedCount,
@@ -203,7 +204,7 @@ export class SpeculativeDecoder {
           stoppedEarly: proposal.stoppedEarly,
           confidences: proposal.confidences,
           outputLimited: plan.outputLimited,
-        });
+        }) ?? [];
         for (const event of events) {
           trace?.recordEvent(event);
           yield { type: 'guardrail', event };
@@ -226,7 +227,7 @@ export class SpeculativeDecoder {
       finishReason,
       metrics: finalMetrics,
       rounds,
-      decisions: planner.decisions(),
+      decisions: planner?.decisions() ?? [],
       promptTokens: request.promptIds.length,
       drafter: drafter?.kind ?? null,
     };

@@ -10,6 +10,8 @@ export interface CalibrationOptions {
   /** Tokens in the cache while measuring, as in the middle of a short answer. */
   contextTokens?: number;
   gpuDevice: GPUDevice | null;
+  /** The decoder's per-round hop to the event loop, timed with each verify sample. */
+  yieldToEventLoop?: () => Promise<void>;
   onStep?: (done: number, total: number) => void;
   now?: () => number;
 }
@@ -29,13 +31,17 @@ export async function calibrateProfile(key: DeviceProfileKey, target: CausalLmRu
   let done = 0;
   const step = () => options.onStep?.(++done, total);
 
-  const timeForward = async (runner: CausalLmRunner, tokens: number[]): Promise<number> => {
+  // A verify sample times what a decoding round adds around the forward pass too (the hop to the event loop and
+  // the cache cut), so that on fast backends, where those are a visible share, the scheduler does not
+  // overestimate what speculation gains. Draft steps are bare forward passes, as inside a proposal.
+  const timeForward = async (runner: CausalLmRunner, tokens: number[], asRound: boolean): Promise<number> => {
     const start = now();
+    if (asRound) await options.yieldToEventLoop?.();
     await runner.forward(tokens);
-    const ms = now() - start;
     const batch = options.gpuDevice ? new GpuCopyBatch(options.gpuDevice) : null;
     runner.truncate(contextTokens, batch);
     batch?.submit();
+    const ms = now() - start;
     step();
     return ms;
   };
@@ -46,17 +52,17 @@ export async function calibrateProfile(key: DeviceProfileKey, target: CausalLmRu
     const verifySamples: number[][] = [];
     for (let k = 1; k <= maxVerify; k++) {
       const tokens = context.slice(0, k);
-      await timeForward(target, tokens);
+      await timeForward(target, tokens, true);
       const samples: number[] = [];
-      for (let r = 0; r < repeats; r++) samples.push(await timeForward(target, tokens));
+      for (let r = 0; r < repeats; r++) samples.push(await timeForward(target, tokens, true));
       verifySamples.push(samples);
     }
     const draftSamples: number[] = [];
     if (draft) {
       draft.reset();
       await draft.forward(context, true);
-      await timeForward(draft, [context[0]!]);
-      for (let r = 0; r < repeats; r++) draftSamples.push(await timeForward(draft, [context[r % context.length]!]));
+      await timeForward(draft, [context[0]!], false);
+      for (let r = 0; r < repeats; r++) draftSamples.push(await timeForward(draft, [context[r % context.length]!], false));
     }
     // Lookup drafters cost a few microseconds: a zero draft step is the honest model of them.
     return buildProfile(key, draft ? draftSamples : [0], verifySamples);

@@ -303,6 +303,7 @@ export class WorkerEngine {
     const name = `${engine.profileKey.target} + ${engine.profileKey.draft} on ${engine.profileKey.backend}`;
     const profile = await calibrateProfile(engine.profileKey, engine.runners.target, engine.runners.draft, {
       gpuDevice: engine.gpuDevice,
+      yieldToEventLoop,
       onStep: (loaded, total) => onProgress?.({ model: 'profile', name, file: 'device-profile', status: 'calibrate', loaded, total }),
     });
     await this.profiles.put(profile);
