@@ -1,5 +1,6 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type { EngineInfo, EngineOptions, LoadProgress } from '../api/types.js';
+import { validateEngineOptions } from '../api/validate-engine-options.js';
 import { normalizeGenerateOptions, type GenerateOptions } from '../api/validate-options.js';
 import type { GenerationResult, GuardrailStreamEvent, TokenEvent } from '../decode/types.js';
 import { createAbortError, EngineDisposedError } from '../errors.js';
@@ -53,6 +54,7 @@ export class SpeculoEngine extends EventTarget {
 
   /** Spawns the worker and loads the models in it. Prefer {@link createSpeculo}. */
   static async create(options: EngineOptions): Promise<SpeculoEngine> {
+    validateEngineOptions(options);
     installErrorTransfer();
     const ownsWorker = !options.worker;
     const worker = options.worker ?? new Worker(new URL('../worker/engine.worker.js', import.meta.url), { type: 'module', name: 'speculo' });

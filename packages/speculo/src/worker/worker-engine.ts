@@ -1,6 +1,7 @@
 import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
 import { env as ortEnv } from 'onnxruntime-web/webgpu';
 import type { Backend, EngineInfo, EngineOptions, LoadProgress } from '../api/types.js';
+import { validateEngineOptions } from '../api/validate-engine-options.js';
 import { normalizeGenerateOptions, type DrafterKind, type GenerateOptions, type NormalizedGenerateOptions } from '../api/validate-options.js';
 import { SpeculativeDecoder } from '../decode/speculative-decoder.js';
 import type { GenerationResult, StreamEvent, TraceRecordEvent } from '../decode/types.js';
@@ -84,6 +85,7 @@ export class WorkerEngine {
   async load(options: WorkerLoadOptions, onProgress?: (p: LoadProgress) => void): Promise<EngineInfo> {
     this.assertUnloaded();
     // Configuration errors first: nothing downloads for a config that would be refused anyway.
+    validateEngineOptions(options as EngineOptions);
     const guardrails = options.guardrails === undefined ? null : parseGuardrailConfig(options.guardrails);
     configureTransformers(options);
     const { backend, adapter } = await selectBackend(options.device ?? 'auto');

@@ -1,0 +1,54 @@
+import type { EngineOptions } from './types.js';
+import { maxDraftLength } from './validate-options.js';
+
+const devices = ['auto', 'webgpu', 'wasm'];
+const dtypes = ['auto', 'fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'];
+const drafters = ['model', 'prompt-lookup', 'ngram-cache', 'composite'];
+const policies = ['adaptive', 'static', 'heuristic'];
+
+/**
+ * Checks the engine options that are not checked elsewhere (guardrails have their own schema), before anything
+ * loads: a RangeError or TypeError naming the option, the value and what is allowed.
+ */
+export function validateEngineOptions(options: EngineOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError('createSpeculo options must be an object');
+  if (typeof options.target !== 'string' || options.target.trim() === '') {
+    throw new TypeError(`target must be a model id or path (a non-empty string), got ${JSON.stringify(options.target)}`);
+  }
+  if (options.draft !== undefined && (typeof options.draft !== 'string' || options.draft.trim() === '')) {
+    throw new TypeError(`draft must be a model id or path (a non-empty string), got ${JSON.stringify(options.draft)}`);
+  }
+  oneOf('device', options.device, devices);
+  if (typeof options.dtype === 'object' && options.dtype !== null) {
+    oneOf('dtype.target', options.dtype.target, dtypes);
+    oneOf('dtype.draft', options.dtype.draft, dtypes);
+  } else {
+    oneOf('dtype', options.dtype, dtypes);
+  }
+  oneOf('drafter', options.drafter, drafters);
+  if (options.drafter === 'model' && !options.draft) throw new RangeError('drafter "model" needs a draft model: set draft, or choose prompt-lookup');
+  const scheduler = options.scheduler ?? {};
+  oneOf('scheduler.policy', scheduler.policy, policies);
+  integer('scheduler.draftLength', scheduler.draftLength, 1, maxDraftLength);
+  integer('scheduler.maxDraftLength', scheduler.maxDraftLength, 1, maxDraftLength);
+  if (scheduler.earlyStop !== undefined && scheduler.earlyStop !== 'cost-aware' && scheduler.earlyStop !== 'off') {
+    const threshold = (scheduler.earlyStop as { threshold?: unknown }).threshold;
+    if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) {
+      throw new RangeError(`scheduler.earlyStop must be 'cost-aware', 'off' or { threshold } with threshold in [0, 1], got ${JSON.stringify(scheduler.earlyStop)}`);
+    }
+  }
+  integer('ngramCacheBytes', options.ngramCacheBytes, 4096, Number.MAX_SAFE_INTEGER);
+}
+
+function oneOf(name: string, value: unknown, allowed: string[]): void {
+  if (value !== undefined && !allowed.includes(value as string)) {
+    throw new RangeError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(value)}`);
+  }
+}
+
+function integer(name: string, value: unknown, min: number, max: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? '∞' : max}, got ${JSON.stringify(value)}`);
+  }
+}
