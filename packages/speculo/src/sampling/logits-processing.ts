@@ -54,7 +54,7 @@ function indicesScratch(length: number): Uint32Array {
  * ≥ the k-th largest, so ties at the boundary survive) and `TopPLogitsWarper` (drop a token when the mass of the
  * tokens strictly more probable than it already reaches `topP`; keep at least one), applied in that order as in
  * `_get_logits_processor`. transformers.js 4.3.2 declares the same warpers but only applies temperature (top-k
- * happens inside its `MultinomialSampler`, top-p is a TODO), so Python is the reference here. Where equal
+ * happens inside its `MultinomialSampler`, top-p is missing there), so Python is the reference here. Where equal
  * probabilities straddle the top-p boundary, the lower token id counts as more probable, which makes the cut
  * deterministic (torch's unstable sort is not).
  *
