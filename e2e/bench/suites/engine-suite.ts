@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { median, printTable, type BenchBrowser, type GpuProfile } from '../bench-browser.js';
+import { generateIn, tokensPerSecond, type Sample } from './suite-support.js';
 
 export interface EngineSuiteOptions {
   target: string;
@@ -19,11 +20,6 @@ export const defaultEngineSuite: EngineSuiteOptions = {
   draftLength: 4,
 };
 
-interface Sample {
-  tokens: number;
-  ms: number;
-}
-
 export interface EngineSuiteRow {
   profile: GpuProfile;
   backend: string;
@@ -39,11 +35,6 @@ export interface EngineSuiteRow {
   overheadShare: number;
   outputsIdentical: boolean;
 }
-
-const tokPerS = (samples: Sample[]) => {
-  const total = samples.reduce((a, s) => a + s.tokens, 0);
-  return (total * 1000) / samples.reduce((a, s) => a + s.ms, 0);
-};
 
 /**
  * transformers.js `generate()` with the target alone, the engine's target-only mode, and speculative decoding at
@@ -101,11 +92,11 @@ export async function runEngineSuite(bench: BenchBrowser, profile: GpuProfile, o
       profile,
       backend: info.backend,
       draft,
-      transformersTokPerS: tokPerS(transformers),
-      targetOnlyTokPerS: tokPerS(targetOnly),
-      speculativeTokPerS: tokPerS(speculative),
-      speedupOverTransformers: tokPerS(speculative) / tokPerS(transformers),
-      speedupOverTargetOnly: tokPerS(speculative) / tokPerS(targetOnly),
+      transformersTokPerS: tokensPerSecond(transformers),
+      targetOnlyTokPerS: tokensPerSecond(targetOnly),
+      speculativeTokPerS: tokensPerSecond(speculative),
+      speedupOverTransformers: tokensPerSecond(speculative) / tokensPerSecond(transformers),
+      speedupOverTargetOnly: tokensPerSecond(speculative) / tokensPerSecond(targetOnly),
       acceptanceRate: drafted ? accepted / drafted : 0,
       meanAcceptanceLength: median(specMetrics.flatMap((m) => m.committedPerPass)),
       overheadShare: wall ? (wall - inModels) / wall : 0,
@@ -118,11 +109,8 @@ export async function runEngineSuite(bench: BenchBrowser, profile: GpuProfile, o
   return rows;
 }
 
-async function generate(page: Page, handle: number, promptIds: number[], maxNewTokens: number, speculative: boolean, draftLength: number) {
-  return page.evaluate(
-    ([h, ids, n, spec, g]) => window.harness.engine(h).generate({ promptIds: ids, maxNewTokens: n, speculative: spec, draftLength: g }),
-    [handle, promptIds, maxNewTokens, speculative, draftLength] as const,
-  );
+function generate(page: Page, handle: number, promptIds: number[], maxNewTokens: number, speculative: boolean, draftLength: number) {
+  return generateIn(page, handle, { promptIds, maxNewTokens, speculative, draftLength });
 }
 
 export function printEngineTable(rows: EngineSuiteRow[]): void {

@@ -29,7 +29,7 @@ export class RoundPlanner {
     private readonly policy: SchedulePolicy,
     private readonly monitor: GuardrailMonitor | null,
   ) {
-    this.firstDecision = policy.decisions().length;
+    this.firstDecision = policy.decisionCount();
   }
 
   get policyName(): SchedulePolicy['name'] {
@@ -58,7 +58,7 @@ export class RoundPlanner {
   observe(round: ObservedRound): GuardrailEvent[] {
     this.policy.observeRound(round);
     if (!this.monitor) return [];
-    const decision = this.policy.decisions().at(-1);
+    const decision = this.policy.lastDecision();
     return this.monitor.observe({
       round: round.round,
       drafted: round.drafted,
@@ -69,10 +69,7 @@ export class RoundPlanner {
 
   /** This generation's decisions, numbered from its first round. */
   decisions(): RoundDecision[] {
-    return this.policy
-      .decisions()
-      .slice(this.firstDecision)
-      .map((d, i) => ({ ...d, round: i + 1 }));
+    return this.policy.decisions(this.firstDecision).map((d, i) => ({ ...d, round: i + 1 }));
   }
 }
 

@@ -64,8 +64,12 @@ export interface SchedulePolicy {
   /** In-round stop rule: asked after each drafted token with its 0-based position and raw confidence. */
   continueAfter?(position: number, confidence: number): boolean;
   observeRound(record: RoundObservation): void;
-  /** Every observed round's decision so far, in order. */
-  decisions(): RoundDecision[];
+  /** Observed rounds' decisions in order, from the `from`-th on (default all): copies of the policy's log. */
+  decisions(from?: number): RoundDecision[];
+  /** How many rounds have been observed: where the next generation's decisions start. */
+  decisionCount(): number;
+  /** The latest observed round's decision, without copying the log (asked every round). */
+  lastDecision(): RoundDecision | undefined;
 }
 
 /** Pairs each plan with its observation; shared by every policy so decisions are recorded the same way. */
@@ -97,8 +101,17 @@ class DecisionLog {
     return plan;
   }
 
-  all(): RoundDecision[] {
-    return this.entries.map((entry) => ({ ...entry }));
+  from(start: number): RoundDecision[] {
+    return this.entries.slice(start).map((entry) => ({ ...entry }));
+  }
+
+  get count(): number {
+    return this.entries.length;
+  }
+
+  last(): RoundDecision | undefined {
+    const entry = this.entries.at(-1);
+    return entry && { ...entry };
   }
 }
 
@@ -129,7 +142,9 @@ export function createStaticPolicy(gamma: number): SchedulePolicy {
     name: 'static',
     nextRound: () => log.plan({ ...plan }),
     observeRound: (record) => void log.observe(record),
-    decisions: () => log.all(),
+    decisions: (from = 0) => log.from(from),
+    decisionCount: () => log.count,
+    lastDecision: () => log.last(),
   };
 }
 
@@ -152,7 +167,9 @@ export function createHeuristicPolicy(initial = 4, max = 16): SchedulePolicy {
       if (record.drafted === 0) return;
       gamma = record.accepted === record.drafted ? Math.min(max, gamma + 2) : Math.max(1, gamma - 1);
     },
-    decisions: () => log.all(),
+    decisions: (from = 0) => log.from(from),
+    decisionCount: () => log.count,
+    lastDecision: () => log.last(),
   };
 }
 
@@ -226,7 +243,9 @@ export function createAdaptivePolicy(options: AdaptivePolicyOptions): AdaptivePo
       const after = fallback.observe(bestSpeculative().projectedSpeedup);
       if (before === 'fallback' && after === 'probing') estimator.fade(probeMemory);
     },
-    decisions: () => log.all(),
+    decisions: (from = 0) => log.from(from),
+    decisionCount: () => log.count,
+    lastDecision: () => log.last(),
   };
   if (earlyStop) policy.continueAfter = (position, confidence) => earlyStop.continueAfter(position, confidence);
   return policy;

@@ -17,10 +17,9 @@ export function checkPair(target: ModelHeader, draft: ModelHeader | null): void 
 }
 
 /** The prompt as target token ids: given ids as they are, chat messages through the chat template, or text. */
-export function tokenizePrompt(model: LoadedModel, options: NormalizedGenerateOptions): number[] {
+export function tokenizePrompt(model: LoadedModel, vocabSize: number, options: NormalizedGenerateOptions): number[] {
   const { tokenizer } = model;
   if (options.promptIds) {
-    const vocabSize = vocabSizeOf(model);
     const outside = options.promptIds.find((id) => id >= vocabSize);
     if (outside !== undefined) throw new RangeError(`promptIds holds token id ${outside}, outside the target's vocabulary of ${vocabSize}`);
     return options.promptIds;

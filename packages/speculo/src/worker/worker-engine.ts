@@ -199,7 +199,8 @@ export class WorkerEngine {
     const engine = this.loaded();
     if (this.running) throw new EngineBusyError(`generation ${this.running.id} is still running; await it or abort it first`);
     const normalized = normalizeGenerateOptions(options);
-    const promptIds = tokenizePrompt(engine.target, normalized);
+    // The vocabulary size was read once at load: building the vocabulary map again per call would cost O(vocab).
+    const promptIds = tokenizePrompt(engine.target, engine.info.target.vocabSize, normalized);
     const speculative = normalized.speculative;
     const drafterKind = normalized.drafter ?? engine.info.defaultDrafter;
     const drafter = speculative && drafterKind ? engine.drafters.get(drafterKind) : null;

@@ -114,26 +114,25 @@ export class NgramPositionIndex {
   }
 
   private link(end: number): void {
-    let state = ngramHashSeed;
-    const largest = Math.min(this.maxSize, end);
-    for (let n = 1; n <= largest; n++) {
-      state = mixToken(state, this.tokens[end - n]);
-      if (n < this.minSize) continue;
-      const s = n - this.minSize;
-      const bucket = finishHash(state, n) & this.mask;
+    this.forEachBucket(end, (s, bucket) => {
       this.previous[s][end] = this.heads[s][bucket];
       this.heads[s][bucket] = end;
-    }
+    });
   }
 
   private unlink(end: number): void {
+    this.forEachBucket(end, (s, bucket) => {
+      this.heads[s][bucket] = this.previous[s][end];
+    });
+  }
+
+  /** Visits the hash bucket of every indexed n-gram size ending at `end` (hashing each token once). */
+  private forEachBucket(end: number, visit: (sizeIndex: number, bucket: number) => void): void {
     let state = ngramHashSeed;
     const largest = Math.min(this.maxSize, end);
     for (let n = 1; n <= largest; n++) {
       state = mixToken(state, this.tokens[end - n]);
-      if (n < this.minSize) continue;
-      const s = n - this.minSize;
-      this.heads[s][finishHash(state, n) & this.mask] = this.previous[s][end];
+      if (n >= this.minSize) visit(n - this.minSize, finishHash(state, n) & this.mask);
     }
   }
 
