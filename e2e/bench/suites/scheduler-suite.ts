@@ -36,6 +36,35 @@ export interface SchedulerConfigRow {
   predictedSpeedup: number | null;
   acceptanceRate: number;
   meanGamma: number;
+  /** Where the decode phase's time went, per verify round: the evidence behind any gap to the prediction. */
+  timeBreakdown: RoundTimeBreakdown;
+}
+
+/** Per-round means over a config's runs (decode phase: the prefill round excluded). */
+export interface RoundTimeBreakdown {
+  rounds: number;
+  tokensPerRound: number;
+  draftMsPerRound: number;
+  verifyMsPerRound: number;
+  /** Decode time outside draft and verify passes: acceptance tests, cache cuts, streaming, the event-loop hop. */
+  otherMsPerRound: number;
+}
+
+function roundTimeBreakdown(runs: readonly GenerationResult[]): RoundTimeBreakdown {
+  let rounds = 0;
+  let tokens = 0;
+  let draftMs = 0;
+  let verifyMs = 0;
+  let decodeMs = 0;
+  for (const run of runs) {
+    rounds += run.rounds.length;
+    tokens += run.rounds.reduce((a, r) => a + r.committed, 0);
+    draftMs += run.rounds.reduce((a, r) => a + r.draftMs, 0);
+    verifyMs += run.rounds.reduce((a, r) => a + r.verifyMs, 0);
+    decodeMs += run.metrics.wallMs - (run.metrics.timeToFirstTokenMs ?? 0);
+  }
+  const per = (x: number) => (rounds ? x / rounds : 0);
+  return { rounds, tokensPerRound: per(tokens), draftMsPerRound: per(draftMs), verifyMsPerRound: per(verifyMs), otherMsPerRound: per(decodeMs - draftMs - verifyMs) };
 }
 
 export interface SchedulerSuiteResult {
@@ -45,6 +74,8 @@ export interface SchedulerSuiteResult {
   deviceProfile: DeviceProfile | null;
   rows: SchedulerConfigRow[];
   adaptiveGammaHistogram: Record<number, number>;
+  /** Why adaptive's rounds stopped drafting (γ reached, low confidence, output limit, none). */
+  adaptiveStopReasons: Record<string, number>;
   checks: { adaptiveVsBestStatic: number; adaptiveVsHeuristic: number; adaptiveVsTargetOnly: number; worstMeasuredOverPredicted: number };
 }
 
@@ -106,10 +137,15 @@ export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile
         predictedSpeedup: predicted,
         acceptanceRate: drafted ? accepted / drafted : 0,
         meanGamma: decisions.length ? decisions.reduce((a, d) => a + d.gamma, 0) / decisions.length : (config.gamma ?? 0),
+        timeBreakdown: roundTimeBreakdown(runs),
       };
     });
     const histogram: Record<number, number> = {};
-    for (const d of outputs.get('adaptive')!.flatMap((x) => x.decisions)) histogram[d.gamma] = (histogram[d.gamma] ?? 0) + 1;
+    const stopReasons: Record<string, number> = {};
+    for (const d of outputs.get('adaptive')!.flatMap((x) => x.decisions)) {
+      histogram[d.gamma] = (histogram[d.gamma] ?? 0) + 1;
+      stopReasons[d.stopReason] = (stopReasons[d.stopReason] ?? 0) + 1;
+    }
     const byName = new Map(rows.map((row) => [row.config, row]));
     const bestStatic = Math.max(...rows.filter((row) => row.config.startsWith('static')).map((row) => row.tokensPerSecond));
     const adaptive = byName.get('adaptive')!.tokensPerSecond;
@@ -121,6 +157,7 @@ export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile
       deviceProfile,
       rows,
       adaptiveGammaHistogram: histogram,
+      adaptiveStopReasons: stopReasons,
       checks: {
         adaptiveVsBestStatic: adaptive / bestStatic,
         adaptiveVsHeuristic: adaptive / byName.get('heuristic')!.tokensPerSecond,
@@ -135,10 +172,13 @@ export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile
 
 export function printSchedulerTables(results: readonly SchedulerSuiteResult[]): void {
   for (const r of results) {
-    console.log(`\n${r.profile} (${r.backend}) ${r.draft}: adaptive γ chosen ${JSON.stringify(r.adaptiveGammaHistogram)}`);
+    console.log(`\n${r.profile} (${r.backend}) ${r.draft}: adaptive γ chosen ${JSON.stringify(r.adaptiveGammaHistogram)}, drafting stopped by ${JSON.stringify(r.adaptiveStopReasons)}`);
     printTable(
-      ['config', 'tok/s', 'speedup', 'decode-phase speedup', 'predicted', 'accept', 'mean γ'],
-      r.rows.map((row) => [row.config, row.tokensPerSecond, row.speedup, row.decodeSpeedup, row.predictedSpeedup ?? '-', row.acceptanceRate, row.meanGamma]),
+      ['config', 'tok/s', 'speedup', 'decode-phase speedup', 'predicted', 'accept', 'mean γ', 'tok/round', 'draft ms/round', 'verify ms/round', 'other ms/round'],
+      r.rows.map((row) => {
+        const t = row.timeBreakdown;
+        return [row.config, row.tokensPerSecond, row.speedup, row.decodeSpeedup, row.predictedSpeedup ?? '-', row.acceptanceRate, row.meanGamma, t.tokensPerRound, t.draftMsPerRound, t.verifyMsPerRound, t.otherMsPerRound];
+      }),
     );
   }
   console.log('\nchecks (targets: adaptive ≥ 0.95 × best static; ≥ heuristic on average; ≥ 0.97 × target-only at acceptance ≈ 0.2; decode-phase measured ≥ 0.9 × predicted)');
