@@ -31,7 +31,10 @@ export interface SchedulerOptions {
   policy?: SchedulerPolicyName;
   /** γ of the `static` policy and the start of the `heuristic` one; default 4. */
   draftLength?: number;
-  /** Largest γ the adaptive and heuristic policies may pick; default 16. */
+  /**
+   * Largest γ the adaptive and heuristic policies may pick. Default: 16 for heuristic; for adaptive, the longest
+   * draft the device profile measured (8: verify passes of 1..9 tokens), so that it never bets on extrapolated costs.
+   */
   maxDraftLength?: number;
   /** In-round early stop of the adaptive policy: cost-aware (default), a fixed confidence threshold, or off. */
   earlyStop?: 'cost-aware' | 'off' | { threshold: number };

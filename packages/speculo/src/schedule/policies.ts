@@ -1,6 +1,7 @@
 import { AcceptanceEstimator } from './acceptance-estimator.js';
 import { CostModel } from './cost-model.js';
 import type { DeviceProfile } from './device-profile.js';
+import { fitHingeCurve } from './curve-fit.js';
 import { createEarlyStopRule, type EarlyStopRule, type EarlyStopSetting } from './early-stop.js';
 import { FallbackController, type FallbackOptions, type FallbackState, type RoundMode } from './fallback.js';
 import { chooseGamma } from './gamma-optimizer.js';
@@ -185,6 +186,11 @@ export interface AdaptivePolicyOptions {
   fallback?: FallbackOptions;
   /** Half-life of the timing correction, in observations. Default 16. */
   costHalfLifeObservations?: number;
+  /**
+   * How the profile's verify curve is read: `'hinge'` (default) fits flat-then-linear to it (see
+   * {@link fitHingeCurve}), `'as-measured'` uses the points as they are.
+   */
+  verifyCurve?: 'hinge' | 'as-measured';
   /** Acceptance assumed before any evidence. Default 0.6. */
   priorAcceptance?: number;
   /**
@@ -212,7 +218,9 @@ export function createAdaptivePolicy(options: AdaptivePolicyOptions): AdaptivePo
   const maxGamma = options.maxGamma ?? 16;
   checkGamma('maxGamma', maxGamma, 1);
   const probeMemory = options.probeMemory ?? 0.5;
-  const cost = new CostModel(options.profile, { halfLifeObservations: options.costHalfLifeObservations });
+  const measured = options.profile.targetVerifyMs;
+  const targetVerifyMs = (options.verifyCurve ?? 'hinge') === 'hinge' ? fitHingeCurve(measured) : measured;
+  const cost = new CostModel({ draftStepMs: options.profile.draftStepMs, targetVerifyMs }, { halfLifeObservations: options.costHalfLifeObservations });
   const estimator = new AcceptanceEstimator({ halfLifeRounds: options.halfLifeRounds, priorAcceptance: options.priorAcceptance });
   const fallback = new FallbackController(options.fallback);
   const earlyStop: EarlyStopRule | null = createEarlyStopRule(options.earlyStop ?? 'cost-aware', cost);

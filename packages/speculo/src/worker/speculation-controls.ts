@@ -47,11 +47,14 @@ export class SpeculationControls {
   plannerFor(options: Pick<NormalizedGenerateOptions, 'policy' | 'draftLength'>, drafter: DrafterKind): { planner: RoundPlanner; policy: SchedulerPolicyName } {
     const name: SchedulerPolicyName = options.policy ?? (options.draftLength !== null ? 'static' : this.defaultPolicy);
     const draftLength = options.draftLength ?? this.scheduler.draftLength ?? defaultDraftLength;
-    const maxGamma = this.scheduler.maxDraftLength ?? 16;
     let policy: SchedulePolicy;
-    if (name === 'heuristic') policy = createHeuristicPolicy(draftLength, Math.max(maxGamma, draftLength));
-    else if (name === 'adaptive' && this.currentProfile) policy = this.adaptiveFor(drafter, this.currentProfile, maxGamma);
-    else policy = createStaticPolicy(draftLength);
+    if (name === 'heuristic') policy = createHeuristicPolicy(draftLength, Math.max(this.scheduler.maxDraftLength ?? 16, draftLength));
+    else if (name === 'adaptive' && this.currentProfile) {
+      // Within the measured curve by default: past it the costs are extrapolated, and a noisy acceptance estimate
+      // would otherwise send single rounds to γ = 16 on a guess.
+      const maxGamma = this.scheduler.maxDraftLength ?? this.currentProfile.targetVerifyMs.length - 1;
+      policy = this.adaptiveFor(drafter, this.currentProfile, maxGamma);
+    } else policy = createStaticPolicy(draftLength);
     return { planner: new RoundPlanner(policy, this.monitor), policy: policy.name };
   }
 

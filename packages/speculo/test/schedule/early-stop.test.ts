@@ -55,6 +55,19 @@ describe('ConfidenceCalibrator', () => {
     expect(calibrator.calibrate(0.95)).toBeLessThan(0.5);
   });
 
+  it('reads a well-measured bin as measured, not pulled toward an unvisited neighbour', () => {
+    const rng = createRng(9);
+    const calibrator = new ConfidenceCalibrator();
+    // Every draft is 0.93 confident and right 93 % of the time; the 0.8–0.9 bin next door never sees a token.
+    for (let round = 0; round < 2000; round++) calibrator.observeRound([0.93], rng.next() < 0.93 ? 1 : 0);
+    const measured = calibrator.calibrate(0.95); // the bin's centre: its own estimate
+    expect(measured).toBeGreaterThan(0.85);
+    expect(measured).toBeLessThan(0.97);
+    // Off-centre confidences in the same bin read the same, instead of blending in the neighbour's 0.85 prior.
+    expect(calibrator.calibrate(0.93)).toBeCloseTo(measured, 12);
+    expect(calibrator.calibrate(0.91)).toBeCloseTo(measured, 12);
+  });
+
   it('stays non-decreasing in confidence even when the evidence is not', () => {
     const calibrator = new ConfidenceCalibrator();
     for (let round = 0; round < 100; round++) {

@@ -74,4 +74,17 @@ describe('adaptive schedule in simulation', () => {
     expect(withStop.result.tokensPerMs).toBeGreaterThan(1.05 * bestStatic(setup()).tokensPerMs);
     expect(withStop.policy.decisions().some((decision) => decision.stopReason === 'low-confidence')).toBe(true);
   });
+
+  it('a noisy, stepped profile of a linear device: the hinge reading keeps drafting to the planned γ and wins', () => {
+    // The device is linear (CPU-like, cheap draft); the profile is what a few noisy passes per length and isotonic
+    // pooling produce on a busy machine: plateaus, then jumps.
+    const device: SyntheticDevice = { draftStepMs: 0.7, verifyMs: (tokens) => 5 + 0.5 * (tokens - 1) };
+    const stepped = { draftStepMs: 0.7, targetVerifyMs: [5, 5, 5, 6.6, 6.6, 7.6, 8.4, 8.4, 9.2] };
+    const setup: SimulationSetup = { device, acceptance: () => 0.93, rounds, seed: 42 };
+    const run = (verifyCurve: 'hinge' | 'as-measured') => simulate(createAdaptivePolicy({ profile: stepped, verifyCurve }), setup).tokensPerMs;
+    const best = bestStatic(setup);
+    expect(run('hinge')).toBeGreaterThanOrEqual(0.95 * best.tokensPerMs);
+    expect(run('hinge')).toBeGreaterThan(run('as-measured'));
+  });
 });
+

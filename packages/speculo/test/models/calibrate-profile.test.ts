@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { calibrateProfile, type CalibratedRunner } from '../../src/models/calibrate-profile.js';
+import type { ForwardLogits } from '../../src/models/causal-lm-runner.js';
+import type { DeviceProfileKey } from '../../src/schedule/device-profile.js';
+
+const key: DeviceProfileKey = { adapter: null, backend: 'wasm', target: 't', draft: 'd', dtype: 'fp32/fp32' };
+
+/**
+ * A simulated device on a virtual clock. A pass over k tokens costs `base + slope·(k − 1)` ms times a warm-up
+ * factor that decays with every pass the device has run, as code tiers up and caches fill right after loading.
+ */
+class SimulatedDevice {
+  time = 0;
+  passes = 0;
+  constructor(private readonly warmUp: (pass: number) => number) {}
+
+  runner(base: number, slope: number): CalibratedRunner & { length: number } {
+    const device = this;
+    return {
+      length: 0,
+      async forward(tokens: readonly number[]): Promise<ForwardLogits> {
+        device.time += (base + slope * (tokens.length - 1)) * device.warmUp(device.passes++);
+        this.length += tokens.length;
+        return { data: new Float32Array(0), rows: tokens.length, vocabSize: 0 };
+      },
+      truncate(keep: number) {
+        this.length = Math.min(this.length, keep);
+      },
+      reset() {
+        this.length = 0;
+      },
+    };
+  }
+}
+
+function calibrate(device: SimulatedDevice, withDraft = true, onStep?: (done: number, total: number) => void) {
+  return calibrateProfile(key, device.runner(10, 1), withDraft ? device.runner(0.5, 0) : null, { gpuDevice: null, now: () => device.time, onStep });
+}
+
+describe('calibrateProfile', () => {
+  it('measures a steady device exactly', async () => {
+    const profile = await calibrate(new SimulatedDevice(() => 1));
+    expect(profile.targetVerifyMs).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18]);
+    expect(profile.draftStepMs).toBe(0.5);
+  });
+
+  it('keeps the curve’s slope when the device speeds up 3× while it warms up', async () => {
+    // 3× slower at first, decaying to steady over a few dozen passes: measured in one pass per length, in order,
+    // this flattens the curve (early short lengths slow, late long ones fast) and isotonic pooling erases the slope.
+    const profile = await calibrate(new SimulatedDevice((pass) => 1 + 2 * Math.exp(-pass / 8)));
+    const curve = profile.targetVerifyMs;
+    const slope = (curve[8]! - curve[0]!) / 8;
+    expect(slope).toBeGreaterThan(0.8);
+    expect(slope).toBeLessThan(1.25);
+    expect(curve[0]! / 10).toBeGreaterThan(0.95);
+    expect(curve[0]! / 10).toBeLessThan(1.1);
+    // The draft is measured beside the target, so its level drifts alike and their ratio holds.
+    expect(profile.draftStepMs / 0.5).toBeLessThan(1.1);
+  });
+
+  it('reports progress up to a fixed total, skipping ahead when the device settles early', async () => {
+    const steps: [number, number][] = [];
+    await calibrate(new SimulatedDevice(() => 1), true, (done, total) => steps.push([done, total]));
+    const total = steps[0]![1];
+    expect(steps.every(([, t]) => t === total)).toBe(true);
+    expect(steps.at(-1)![0]).toBe(total);
+    for (let i = 1; i < steps.length; i++) expect(steps[i]![0]).toBeGreaterThan(steps[i - 1]![0]);
+    // A steady device settles after two windows of three passes, well before the cap of 12.
+    expect(steps.length).toBeLessThan(total - 10);
+  });
+
+  it('prices a lookup drafter at zero and refuses a degenerate setup', async () => {
+    const profile = await calibrate(new SimulatedDevice(() => 1), false);
+    expect(profile.draftStepMs).toBe(0);
+    const device = new SimulatedDevice(() => 1);
+    await expect(calibrateProfile(key, device.runner(1, 1), null, { gpuDevice: null, maxVerifyTokens: 1 })).rejects.toThrow(/maxVerifyTokens/);
+  });
+});
