@@ -1,5 +1,5 @@
 import { GpuCopyBatch } from '../kv/gpu-copy-batch.js';
-import { buildProfile, median, type DeviceProfile, type DeviceProfileKey } from '../schedule/device-profile.js';
+import { buildProfile, type DeviceProfile, type DeviceProfileKey } from '../schedule/device-profile.js';
 import type { CausalLmRunner } from './causal-lm-runner.js';
 
 /** What calibration needs of a model: a forward pass over its cache, and cutting the cache back. */
@@ -13,60 +13,54 @@ export interface CalibrationOptions {
   /** Tokens in the cache while measuring, as in the middle of a short answer. Default 32. */
   contextTokens?: number;
   /**
-   * Most untimed single-token passes spent waiting for the device to settle, after every shape has run once.
-   * Default 12; settling usually ends sooner (see {@link calibrateProfile}).
+   * Least time spent in untimed passes before measuring, in ms. Default 1000. Engines pass 3000 on WASM, where the
+   * browser keeps recompiling the runtime's hot code into its optimising tier for the first seconds after loading.
    */
-  maxSettlePasses?: number;
+  warmUpMs?: number;
   gpuDevice: GPUDevice | null;
   /** The decoder's per-round hop to the event loop, timed with each verify sample. */
   yieldToEventLoop?: () => Promise<void>;
-  /** Progress in passes. `total` is the most the run can take; settling early skips ahead. */
+  /** Progress: one step per timed pass, plus a fixed number of steps spread over the warm-up. */
   onStep?: (done: number, total: number) => void;
   now?: () => number;
 }
 
-/** Settled: the median of the last few single-token passes is within 5% of the median of the few before. */
-const settledChange = 0.05;
-const settledWindow = 3;
-
-/** Whether single-token timings have stopped trending: compares two consecutive windows, robust to one outlier. */
-function hasSettled(samples: readonly number[]): boolean {
-  if (samples.length < 2 * settledWindow) return false;
-  const last = median(samples.slice(-settledWindow));
-  const before = median(samples.slice(-2 * settledWindow, -settledWindow));
-  return Math.abs(last - before) <= settledChange * last;
-}
+/** Progress steps that stand for the warm-up, whose pass count depends on the device's speed. */
+const warmUpSteps = 10;
 
 /**
  * Measures how the target's latency grows with the number of tokens scored in one pass, and the draft's
  * single-step latency, on this device: the cost curve the adaptive scheduler optimises γ against.
  *
- * The curve's shape decides γ, so the procedure guards it against drift, which right after loading is large:
- * shaders compile and buffers are allocated on first use of each shape, and on WASM the engine's hot code is
- * recompiled by the optimising tier while it runs, so the same pass gets 2–3× faster over the first second or so.
- * 1. Every shape runs once, untimed.
- * 2. Single-token passes (with a draft step each) run until they stop trending (the median of the last three
- *    within 5% of the median of the three before), or the cap is hit.
- * 3. The timed passes visit the lengths in alternating order (1..K, K..1, …), each followed by a draft step, so
- *    drift left over after settling falls on every length and on the draft alike instead of tilting the curve.
+ * The curve's shape decides γ, so the procedure guards it against drift and noise, which right after loading
+ * are large: shaders compile and buffers are allocated on first use of each shape, and on WASM the browser
+ * recompiles the runtime's hot code into its optimising tier over the first seconds, so the same pass gets 2–3×
+ * faster (measured here: profiles taken in the first ~3 s after loading were 2–3× slower than decoding, with
+ * spurious steps; later ones matched decoding within 10 %).
+ * 1. Every shape runs once, then passes cycle through the lengths (each with a draft step) until `warmUpMs` has
+ *    passed since calibration began. None of this is timed.
+ * 2. The timed passes visit the lengths in alternating order (1..K, K..1, …), each followed by a draft step, so
+ *    drift left over falls on every length and on the draft alike instead of tilting the curve. Each point is
+ *    the lower quartile of its samples (see {@link buildProfile}): noise on a shared machine only ever adds time.
  */
 export async function calibrateProfile(key: DeviceProfileKey, target: CalibratedRunner, draft: CalibratedRunner | null, options: CalibrationOptions): Promise<DeviceProfile> {
   const maxVerify = options.maxVerifyTokens ?? 9;
-  const repeats = options.repeats ?? 4;
+  const repeats = options.repeats ?? 6;
   const contextTokens = options.contextTokens ?? 32;
-  const maxSettle = options.maxSettlePasses ?? 12;
+  const warmUpMs = options.warmUpMs ?? 1000;
   if (!Number.isInteger(maxVerify) || maxVerify < 2) throw new RangeError(`maxVerifyTokens must be an integer ≥ 2, got ${maxVerify}`);
   if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`repeats must be a positive integer, got ${repeats}`);
-  if (!Number.isInteger(maxSettle) || maxSettle < 0) throw new RangeError(`maxSettlePasses must be a non-negative integer, got ${maxSettle}`);
+  if (!(warmUpMs >= 0) || !Number.isFinite(warmUpMs)) throw new RangeError(`warmUpMs must be a non-negative duration, got ${warmUpMs}`);
   const now = options.now ?? (() => performance.now());
   // Token ids 1..n exist in every vocabulary; what they mean does not matter for timing.
   const context = Array.from({ length: contextTokens }, (_, i) => 1 + (i % 200));
   const draftPasses = draft ? 1 : 0;
-  const total = maxVerify + draftPasses + maxSettle * (1 + draftPasses) + repeats * maxVerify * (1 + draftPasses);
+  const total = warmUpSteps + repeats * maxVerify * (1 + draftPasses);
   let done = 0;
-  const step = (passes = 1) => {
-    done += passes;
-    options.onStep?.(done, total);
+  let measuring = false;
+  const report = () => options.onStep?.(++done, total);
+  const step = () => {
+    if (measuring) report();
   };
 
   // A verify sample times what a decoding round adds around the forward pass too (the hop to the event loop and
@@ -94,18 +88,16 @@ export async function calibrateProfile(key: DeviceProfileKey, target: Calibrated
       await draft.forward(context, true);
     }
 
-    for (let k = 1; k <= maxVerify; k++) await verify(k);
-    await draftStep(0);
-
-    const recent: number[] = [];
-    for (let pass = 0; pass < maxSettle; pass++) {
-      recent.push(await verify(1));
+    const warmUpStart = now();
+    let warmUpReported = 0;
+    for (let pass = 0; pass < maxVerify || now() - warmUpStart < warmUpMs; pass++) {
+      await verify((pass % maxVerify) + 1);
       await draftStep(pass);
-      if (hasSettled(recent)) {
-        step((maxSettle - pass - 1) * (1 + draftPasses));
-        break;
-      }
+      const reached = Math.min(warmUpSteps, Math.floor((warmUpSteps * (now() - warmUpStart)) / Math.max(warmUpMs, 1)));
+      for (; warmUpReported < reached; warmUpReported++) report();
     }
+    for (; warmUpReported < warmUpSteps; warmUpReported++) report();
+    measuring = true;
 
     const verifySamples: number[][] = Array.from({ length: maxVerify }, () => []);
     const draftSamples: number[] = [];

@@ -126,10 +126,12 @@ function canonicalJson(value: unknown): string {
 const warmUpFactor = 1.5;
 
 /**
- * One latency from repeated timings: the median after dropping warm-up. The first runs of a shape pay for shader
- * compilation and buffer allocation, so leading samples more than 1.5× the steady state (the median of the second
- * half of the run, by when warm-up is over) are dropped; the median then ignores stray slow runs (GC, other tabs)
- * that a mean would absorb.
+ * One latency from repeated timings: the lower quartile after dropping warm-up. The first runs of a shape pay for
+ * shader compilation and buffer allocation, so leading samples more than 1.5× the steady state (the median of the
+ * second half of the run, by when warm-up is over) are dropped. Of the rest the 25th percentile is kept: on a
+ * shared machine noise only ever adds time (another process, GC, a throttled core), and it comes in bursts that
+ * can cover half of a handful of samples, which a median would absorb and the low quartile does not. The level
+ * this sets a little optimistic is corrected online from decoding's own timings; what must be right is the shape.
  */
 export function summarizeSamples(samples: readonly number[]): number {
   if (samples.length === 0) throw new RangeError('summarizeSamples needs at least one sample');
@@ -139,11 +141,19 @@ export function summarizeSamples(samples: readonly number[]): number {
   const steadyState = median(samples.slice(Math.floor(samples.length / 2)));
   let firstSteady = 0;
   while (firstSteady < samples.length && samples[firstSteady] > warmUpFactor * steadyState) firstSteady++;
-  return median(samples.slice(firstSteady));
+  return lowerQuartile(samples.slice(firstSteady));
 }
 
-/** The middle value (the mean of the two middle values for an even count). */
-export function median(values: readonly number[]): number {
+/** The 25th percentile, interpolated. */
+function lowerQuartile(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * 0.25;
+  const low = Math.floor(position);
+  const high = Math.min(sorted.length - 1, low + 1);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
+}
+
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;

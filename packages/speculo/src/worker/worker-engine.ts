@@ -307,6 +307,8 @@ export class WorkerEngine {
     const profile = await calibrateProfile(engine.profileKey, engine.runners.target, engine.runners.draft, {
       gpuDevice: engine.gpuDevice,
       yieldToEventLoop,
+      // Measured on WASM: profiles taken in the first ~3 s after loading ran 2–3× slow with spurious steps.
+      warmUpMs: engine.info.backend === 'wasm' ? 3000 : 1000,
       onStep: (loaded, total) => onProgress?.({ model: 'profile', name, file: 'device-profile', status: 'calibrate', loaded, total }),
     });
     await this.profiles.put(profile);

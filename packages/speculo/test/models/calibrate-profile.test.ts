@@ -45,9 +45,11 @@ describe('calibrateProfile', () => {
   });
 
   it('keeps the curve’s slope when the device speeds up 3× while it warms up', async () => {
-    // 3× slower at first, decaying to steady over a few dozen passes: measured in one pass per length, in order,
-    // this flattens the curve (early short lengths slow, late long ones fast) and isotonic pooling erases the slope.
-    const profile = await calibrate(new SimulatedDevice((pass) => 1 + 2 * Math.exp(-pass / 8)));
+    // 3× slower at first, decaying over a few dozen passes: measured straight after loading, one length after the
+    // other, this flattens the curve (early short lengths slow, late long ones fast) and isotonic pooling erases
+    // the slope. A short warm-up leaves drift to the alternating order.
+    const device = new SimulatedDevice((pass) => 1 + 2 * Math.exp(-pass / 8));
+    const profile = await calibrateProfile(key, device.runner(10, 1), device.runner(0.5, 0), { gpuDevice: null, now: () => device.time, warmUpMs: 100 });
     const curve = profile.targetVerifyMs;
     const slope = (curve[8]! - curve[0]!) / 8;
     expect(slope).toBeGreaterThan(0.8);
@@ -58,15 +60,21 @@ describe('calibrateProfile', () => {
     expect(profile.draftStepMs / 0.5).toBeLessThan(1.1);
   });
 
-  it('reports progress up to a fixed total, skipping ahead when the device settles early', async () => {
-    const steps: [number, number][] = [];
-    await calibrate(new SimulatedDevice(() => 1), true, (done, total) => steps.push([done, total]));
+  it('warms up for warmUpMs before timing anything, and reports progress up to a fixed total', async () => {
+    const steps: [number, number, number][] = [];
+    const device = new SimulatedDevice(() => 1);
+    await calibrateProfile(key, device.runner(10, 1), device.runner(0.5, 0), {
+      gpuDevice: null,
+      now: () => device.time,
+      warmUpMs: 2000,
+      onStep: (done, total) => steps.push([done, total, device.time]),
+    });
     const total = steps[0]![1];
     expect(steps.every(([, t]) => t === total)).toBe(true);
-    expect(steps.at(-1)![0]).toBe(total);
-    for (let i = 1; i < steps.length; i++) expect(steps[i]![0]).toBeGreaterThan(steps[i - 1]![0]);
-    // A steady device settles after two windows of three passes, well before the cap of 12.
-    expect(steps.length).toBeLessThan(total - 10);
+    expect(steps.map(([done]) => done)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    // 10 steps stand for the warm-up; the first timed pass comes after 2 s of (virtual) device time.
+    expect(steps[10]![2]).toBeGreaterThan(2000);
+    expect(total).toBe(10 + 6 * 9 * 2);
   });
 
   it('prices a lookup drafter at zero and refuses a degenerate setup', async () => {
