@@ -175,7 +175,9 @@ export class SpeculativeDecoder {
 
         const accepted = drafted.slice(0, outcome.acceptedCount);
         const roundCommit = commitRound({ accepted, nextToken: outcome.nextToken, eosTokenIds, remaining });
+        const rollbackStart = this.now();
         this.rollback(committed.length, outcome.acceptedCount, drafter);
+        const rollbackMs = this.now() - rollbackStart;
         committed.push(...roundCommit.tokens);
 
         metrics.recordRound({ drafted: drafted.length, accepted: outcome.acceptedCount, committed: roundCommit.tokens.length, verifyMs });
@@ -204,6 +206,7 @@ export class SpeculativeDecoder {
           stoppedEarly: proposal.stoppedEarly,
           confidences: proposal.confidences,
           outputLimited: plan.outputLimited,
+          rollbackMs,
         }) ?? [];
         for (const event of events) {
           trace?.recordEvent(event);

@@ -7,12 +7,19 @@ export interface CostCurve {
   draftMs(steps: number): number;
   /** Time of one target pass scoring `tokens` tokens (≥ 1), in ms. */
   verifyMs(tokens: number): number;
+  /**
+   * Time a round drafting `gamma` tokens spends outside the forward passes that a target-only round does not:
+   * cutting both caches back after verification. 0 when absent.
+   */
+  roundOverheadMs?(gamma: number): number;
 }
 
 /** A timing measured during decoding, fed back into the model. */
 export type TimingObservation =
   | { kind: 'verify'; tokens: number; ms: number }
-  | { kind: 'draft'; steps: number; ms: number };
+  | { kind: 'draft'; steps: number; ms: number }
+  /** The cache cut after a speculative round's verification. */
+  | { kind: 'rollback'; ms: number };
 
 export interface CostModelOptions {
   /** Observations after which a measurement's weight in the correction halves. Default 16. */
@@ -44,6 +51,7 @@ export class CostModel implements CostCurve {
   private readonly weight: number;
   private logVerifyScale = 0;
   private logDraftScale = 0;
+  private rollbackEstimateMs: number | null = null;
 
   constructor(profile: Pick<DeviceProfile, 'draftStepMs' | 'targetVerifyMs'>, options: CostModelOptions = {}) {
     const curve = profile.targetVerifyMs;
@@ -74,6 +82,15 @@ export class CostModel implements CostCurve {
     return this.baseVerify(tokens) * this.verifyScale;
   }
 
+  /**
+   * The cache cut of a speculative round, as decoding measured it (0 until a round was observed; 0 for γ = 0).
+   * The profile cannot know it: on WebGPU it is a few copy commands, on WASM a copy of every layer's cache, which
+   * next to millisecond passes is enough to turn a marginal speedup into a loss.
+   */
+  roundOverheadMs(gamma: number): number {
+    return gamma > 0 ? (this.rollbackEstimateMs ?? 0) : 0;
+  }
+
   draftMs(steps: number): number {
     if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`draft steps must be a non-negative integer, got ${steps}`);
     return steps * this.baseDraftStepMs * this.draftScale;
@@ -85,6 +102,13 @@ export class CostModel implements CostCurve {
    */
   observe(observation: TimingObservation): void {
     if (!(observation.ms > 0) || !Number.isFinite(observation.ms)) return;
+    if (observation.kind === 'rollback') {
+      // The first measurement stands alone (there is no profiled value to blend with); later ones are averaged,
+      // each capped at a verify pass so that one stall cannot make speculation look hopeless.
+      const ms = Math.min(observation.ms, this.verifyMs(1));
+      this.rollbackEstimateMs = this.rollbackEstimateMs === null ? ms : this.rollbackEstimateMs + this.weight * (ms - this.rollbackEstimateMs);
+      return;
+    }
     if (observation.kind === 'verify') {
       const predicted = this.verifyMs(observation.tokens);
       this.logVerifyScale += this.weight * clampedLogRatio(observation.ms, predicted);

@@ -26,11 +26,12 @@ export interface ChooseGammaInput {
 }
 
 /**
- * Expected committed tokens per ms for a round drafting γ tokens: E[committed(γ)] / (draft(γ) + verify(γ + 1)).
- * Draft and verify run one after the other, so their times add.
+ * Expected committed tokens per ms for a round drafting γ tokens:
+ * E[committed(γ)] / (draft(γ) + verify(γ + 1) + overhead(γ)). Draft, verify and the cache cut run one after the
+ * other, so their times add.
  */
 export function roundTokensPerMs(acceptance: AcceptanceModel, cost: CostCurve, gamma: number): number {
-  return acceptance.expectedCommitted(gamma) / (cost.draftMs(gamma) + cost.verifyMs(gamma + 1));
+  return acceptance.expectedCommitted(gamma) / (cost.draftMs(gamma) + cost.verifyMs(gamma + 1) + (cost.roundOverheadMs?.(gamma) ?? 0));
 }
 
 /**

@@ -31,6 +31,8 @@ export interface RoundObservation {
   confidences: number[];
   /** The decoder capped γ below the plan because of the output or context limit. */
   outputLimited?: boolean;
+  /** Time spent cutting the caches back after verification. */
+  rollbackMs?: number;
 }
 
 /** Why drafting ended in a round. 'none': nothing was drafted, or the drafter ran out of proposals on its own. */
@@ -244,7 +246,10 @@ export function createAdaptivePolicy(options: AdaptivePolicyOptions): AdaptivePo
     observeRound(record) {
       log.observe(record);
       cost.observe({ kind: 'verify', tokens: record.drafted + 1, ms: record.verifyMs });
-      if (record.drafted > 0) cost.observe({ kind: 'draft', steps: record.drafted, ms: record.draftMs });
+      if (record.drafted > 0) {
+        cost.observe({ kind: 'draft', steps: record.drafted, ms: record.draftMs });
+        if (record.rollbackMs !== undefined) cost.observe({ kind: 'rollback', ms: record.rollbackMs });
+      }
       estimator.observeRound(record.drafted, record.accepted);
       earlyStop?.observeRound(record.confidences.slice(0, record.drafted), record.accepted);
       const before = fallback.state;

@@ -58,4 +58,18 @@ describe('CostModel', () => {
     cost.observe({ kind: 'draft', steps: 3, ms: 0.1 });
     expect(cost.draftMs(5)).toBe(0);
   });
+
+  it('learns the cache cut of speculative rounds from decoding, starting from the first measurement', () => {
+    const cost = new CostModel(profile, { halfLifeObservations: 16 });
+    expect(cost.roundOverheadMs(3)).toBe(0);
+    cost.observe({ kind: 'rollback', ms: 0.8 });
+    expect(cost.roundOverheadMs(3)).toBe(0.8);
+    expect(cost.roundOverheadMs(0)).toBe(0);
+    for (let i = 0; i < 16; i++) cost.observe({ kind: 'rollback', ms: 0.4 });
+    expect(cost.roundOverheadMs(1)).toBeCloseTo(0.6, 9);
+    // A stall is capped at one verify pass.
+    cost.observe({ kind: 'rollback', ms: 5000 });
+    expect(cost.roundOverheadMs(1)).toBeLessThan(0.6 + 10 / 16);
+  });
 });
+

@@ -86,5 +86,22 @@ describe('adaptive schedule in simulation', () => {
     expect(run('hinge')).toBeGreaterThanOrEqual(0.95 * best.tokensPerMs);
     expect(run('hinge')).toBeGreaterThan(run('as-measured'));
   });
+
+  it('prices the cache cut: a marginal draft that a free cut would justify is left alone when the cut costs', () => {
+    // γ = 1 at α = 0.2 gains 0.2 tokens for 0.5 + 0.4 ms: worth it on paper (1.2 / 5.9 > 1 / 5), not once every
+    // speculative round also pays 1 ms to cut the caches back.
+    const device: SyntheticDevice = { draftStepMs: 0.5, verifyMs: (tokens) => 5 + 0.4 * (tokens - 1) };
+    const policy = createAdaptivePolicy({ profile: profileOf(device) });
+    const rng = createRng(3);
+    let speculated = 0;
+    for (let round = 0; round < 400; round++) {
+      const { gamma } = policy.nextRound();
+      if (round >= 200 && gamma > 0) speculated++;
+      const accepted = gamma > 0 && rng.next() < 0.2 ? 1 : 0;
+      policy.observeRound({ drafted: Math.min(gamma, 1), accepted: Math.min(accepted, gamma), draftMs: 0.5 * Math.min(gamma, 1), verifyMs: device.verifyMs(Math.min(gamma, 1) + 1), stoppedEarly: gamma > 1, confidences: gamma > 0 ? [0.2] : [], rollbackMs: 1 });
+    }
+    // Only fallback probes speculate in the second half.
+    expect(speculated).toBeLessThan(40);
+  });
 });
 
