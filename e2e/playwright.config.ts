@@ -9,6 +9,10 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   timeout: 180_000,
+  // One retry, reported as "flaky" by the summary rather than hidden: the WASM demo load has twice hung after
+  // device calibration in full CI runs (about 1 in 3; never reproduced in isolation, 21 of 21 passes). The test
+  // prints the page's console when it happens, so the next occurrence says where it stopped.
+  retries: 1,
   expect: { timeout: 30_000 },
   reporter: [['list'], ['json', { outputFile: '../test-results/browser-results.json' }]],
   outputDir: '../test-results/artifacts',

@@ -10,5 +10,6 @@ if (existsSync(nodeFile)) {
 if (existsSync(browserFile)) {
   const s = JSON.parse(readFileSync(browserFile, 'utf8')).stats;
   passed += s.expected + s.flaky; failed += s.unexpected; skipped += s.skipped;
+  if (s.flaky > 0) console.log(`note: ${s.flaky} browser test(s) failed once and passed on retry (flaky); see the Playwright output above`);
 } else failed++;
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -69,8 +69,18 @@ test('the built demo runs the fixture pair side by side: identical greedy text, 
   expect(unlabelled).toEqual([]);
 
   await page.getByLabel('Model pair').selectOption('fixture');
+  const workerLog: string[] = [];
+  page.on('console', (m) => workerLog.push(`${m.type()}: ${m.text()}`));
+  page.on('worker', (w) => w.on('close', () => workerLog.push(`worker closed: ${w.url()}`)));
+  page.on('crash', () => workerLog.push('page crashed'));
   await page.getByRole('button', { name: 'Load models' }).click();
-  await expect(page.locator('#load-status')).toContainText('Loaded', { timeout: 120_000 });
+  await expect(page.locator('#load-status'))
+    .toContainText('Loaded', { timeout: 120_000 })
+    .catch((error: unknown) => {
+      // A load that never finishes says nothing by itself: keep what the page and its workers printed.
+      console.log(`demo load did not finish; errors: ${JSON.stringify(errors)}; console: ${JSON.stringify(workerLog.slice(-40))}`);
+      throw error;
+    });
   await expect(page.locator('#load-error')).toBeHidden();
   if (device === 'webgpu') {
     await expect(page.locator('#dev-backend')).toHaveText('WebGPU');
