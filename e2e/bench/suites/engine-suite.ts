@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { median, printTable, type BenchBrowser, type GpuProfile } from '../bench-browser.js';
-import { generateIn, tokensPerSecond, type Sample } from './suite-support.js';
+import { controllableFixtures, generateIn, tokensPerSecond, type Sample } from './suite-support.js';
 
 export interface EngineSuiteOptions {
   target: string;
@@ -12,9 +12,7 @@ export interface EngineSuiteOptions {
 }
 
 export const defaultEngineSuite: EngineSuiteOptions = {
-  target: 'ctrl-target',
-  drafts: ['ctrl-draft-20', 'ctrl-draft-50', 'ctrl-draft-80', 'ctrl-draft-95'],
-  prompts: ['Tell me about the baker.', 'What did the garden look like in spring?'],
+  ...controllableFixtures,
   maxNewTokens: 24,
   repeat: 2,
   draftLength: 4,

@@ -1,10 +1,9 @@
 import type { DeviceProfile } from '../../../packages/speculo/src/schedule/device-profile.js';
-import { CostModel } from '../../../packages/speculo/src/schedule/cost-model.js';
 import { analyticSpeedup } from '../../../packages/speculo/src/schedule/gamma-optimizer.js';
-import { fitHingeCurve } from '../../../packages/speculo/src/schedule/curve-fit.js';
+import { adaptiveCostModel } from '../../../packages/speculo/src/schedule/policies.js';
 import type { GenerationResult } from '../../../packages/speculo/src/decode/types.js';
 import { printTable, type BenchBrowser, type GpuProfile } from '../bench-browser.js';
-import { alternating, generateIn, pooledAcceptanceByPosition, tokensPerSecond, type Sample } from './suite-support.js';
+import { alternating, controllableFixtures, generateIn, pooledAcceptanceByPosition, tokensPerSecond, type Sample } from './suite-support.js';
 
 export interface SchedulerSuiteOptions {
   target: string;
@@ -16,9 +15,7 @@ export interface SchedulerSuiteOptions {
 }
 
 export const defaultSchedulerSuite: SchedulerSuiteOptions = {
-  target: 'ctrl-target',
-  drafts: ['ctrl-draft-20', 'ctrl-draft-50', 'ctrl-draft-80', 'ctrl-draft-95'],
-  prompts: ['Tell me about the baker.', 'What did the garden look like in spring?'],
+  ...controllableFixtures,
   maxNewTokens: 24,
   repeat: 1,
   staticGammas: [1, 2, 3, 4, 5, 6, 7, 8],
@@ -136,8 +133,8 @@ export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile
     await page.evaluate((h) => window.harness.disposeEngine(h), handle);
     const baseline = tokensPerSecond(samples.get('target-only')!);
     const decodeBaseline = tokensPerSecond(decodeSamples.get('target-only')!);
-    // The curve as the adaptive scheduler reads it (hinge-fitted), so the prediction is the scheduler's own model.
-    const cost = deviceProfile ? new CostModel({ draftStepMs: deviceProfile.draftStepMs, targetVerifyMs: fitHingeCurve(deviceProfile.targetVerifyMs) }) : null;
+    // The curve as the adaptive scheduler reads it, so the prediction is the scheduler's own model.
+    const cost = deviceProfile ? adaptiveCostModel(deviceProfile) : null;
     const rows = configs.map((config): SchedulerConfigRow => {
       const runs = outputs.get(config.name)!;
       const tps = tokensPerSecond(samples.get(config.name)!);

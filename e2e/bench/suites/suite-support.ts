@@ -1,6 +1,13 @@
 import type { Page } from '@playwright/test';
 import type { GenerationResult } from '../../../packages/speculo/src/decode/types.js';
 
+/** The controllable fixture family both fixed suites sweep: one target and drafts of rising agreement. */
+export const controllableFixtures = {
+  target: 'ctrl-target',
+  drafts: ['ctrl-draft-20', 'ctrl-draft-50', 'ctrl-draft-80', 'ctrl-draft-95'],
+  prompts: ['Tell me about the baker.', 'What did the garden look like in spring?'],
+};
+
 /** One generation's throughput sample. */
 export interface Sample {
   tokens: number;

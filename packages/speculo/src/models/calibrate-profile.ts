@@ -8,7 +8,7 @@ export type CalibratedRunner = Pick<CausalLmRunner, 'forward' | 'truncate' | 're
 export interface CalibrationOptions {
   /** Longest verify pass measured: 1..maxVerifyTokens tokens (γ up to maxVerifyTokens − 1). Default 9. */
   maxVerifyTokens?: number;
-  /** Timed passes per verify length, after the warm-up. Default 4. */
+  /** Timed passes per verify length, after the warm-up. Default 6. */
   repeats?: number;
   /** Tokens in the cache while measuring, as in the middle of a short answer. Default 32. */
   contextTokens?: number;
@@ -57,11 +57,7 @@ export async function calibrateProfile(key: DeviceProfileKey, target: Calibrated
   const draftPasses = draft ? 1 : 0;
   const total = warmUpSteps + repeats * maxVerify * (1 + draftPasses);
   let done = 0;
-  let measuring = false;
-  const report = () => options.onStep?.(++done, total);
-  const step = () => {
-    if (measuring) report();
-  };
+  const step = () => options.onStep?.(++done, total);
 
   // A verify sample times what a decoding round adds around the forward pass too (the hop to the event loop and
   // the cache cut), so that on fast backends, where those are a visible share, the scheduler does not
@@ -73,9 +69,7 @@ export async function calibrateProfile(key: DeviceProfileKey, target: Calibrated
     const batch = options.gpuDevice ? new GpuCopyBatch(options.gpuDevice) : null;
     runner.truncate(contextTokens, batch);
     batch?.submit();
-    const ms = now() - start;
-    step();
-    return ms;
+    return now() - start;
   };
   const verify = (length: number) => timeForward(target, context.slice(0, length), true);
   const draftStep = (i: number) => (draft ? timeForward(draft, [context[i % context.length]!], false) : Promise.resolve(null));
@@ -94,10 +88,9 @@ export async function calibrateProfile(key: DeviceProfileKey, target: Calibrated
       await verify((pass % maxVerify) + 1);
       await draftStep(pass);
       const reached = Math.min(warmUpSteps, Math.floor((warmUpSteps * (now() - warmUpStart)) / Math.max(warmUpMs, 1)));
-      for (; warmUpReported < reached; warmUpReported++) report();
+      for (; warmUpReported < reached; warmUpReported++) step();
     }
-    for (; warmUpReported < warmUpSteps; warmUpReported++) report();
-    measuring = true;
+    for (; warmUpReported < warmUpSteps; warmUpReported++) step();
 
     const verifySamples: number[][] = Array.from({ length: maxVerify }, () => []);
     const draftSamples: number[] = [];
@@ -105,8 +98,12 @@ export async function calibrateProfile(key: DeviceProfileKey, target: Calibrated
       for (let i = 0; i < maxVerify; i++) {
         const k = r % 2 === 0 ? i + 1 : maxVerify - i;
         verifySamples[k - 1]!.push(await verify(k));
+        step();
         const ms = await draftStep(r * maxVerify + i);
-        if (ms !== null) draftSamples.push(ms);
+        if (ms !== null) {
+          draftSamples.push(ms);
+          step();
+        }
       }
     }
     // Lookup drafters cost a few microseconds: a zero draft step is the honest model of them.

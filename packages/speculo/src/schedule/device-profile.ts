@@ -138,25 +138,19 @@ export function summarizeSamples(samples: readonly number[]): number {
   for (const [i, sample] of samples.entries()) {
     if (!Number.isFinite(sample) || sample < 0) throw new RangeError(`sample ${i} must be a finite, non-negative duration, got ${sample}`);
   }
-  const steadyState = median(samples.slice(Math.floor(samples.length / 2)));
+  const steadyState = quantile(samples.slice(Math.floor(samples.length / 2)), 0.5);
   let firstSteady = 0;
   while (firstSteady < samples.length && samples[firstSteady] > warmUpFactor * steadyState) firstSteady++;
-  return lowerQuartile(samples.slice(firstSteady));
+  return quantile(samples.slice(firstSteady), 0.25);
 }
 
-/** The 25th percentile, interpolated. */
-function lowerQuartile(values: readonly number[]): number {
+/** The q-quantile (0..1) of `values`, interpolated between the neighbouring order statistics. */
+function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const position = (sorted.length - 1) * 0.25;
+  const position = (sorted.length - 1) * q;
   const low = Math.floor(position);
   const high = Math.min(sorted.length - 1, low + 1);
   return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

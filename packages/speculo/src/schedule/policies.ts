@@ -212,6 +212,19 @@ export interface AdaptivePolicy extends SchedulePolicy {
 }
 
 /**
+ * The cost model the adaptive policy plans with: the profile's draft step, and its verify curve read as
+ * `verifyCurve` says (default `'hinge'`). Exported so that a benchmark's prediction uses the scheduler's own reading.
+ */
+export function adaptiveCostModel(
+  profile: Pick<DeviceProfile, 'draftStepMs' | 'targetVerifyMs'>,
+  options: { verifyCurve?: AdaptivePolicyOptions['verifyCurve']; halfLifeObservations?: number } = {},
+): CostModel {
+  const measured = profile.targetVerifyMs;
+  const targetVerifyMs = (options.verifyCurve ?? 'hinge') === 'hinge' ? fitHingeCurve(measured) : measured;
+  return new CostModel({ draftStepMs: profile.draftStepMs, targetVerifyMs }, { halfLifeObservations: options.halfLifeObservations });
+}
+
+/**
  * The default schedule. Each round it picks the γ ≥ 1 with the most expected committed tokens per ms from the
  * online acceptance estimates and the device's corrected cost curve, stops drafting early when one more token is
  * not worth its cost, and hands over to the target alone when the best γ is projected to lose (probing now and then).
@@ -220,9 +233,7 @@ export function createAdaptivePolicy(options: AdaptivePolicyOptions): AdaptivePo
   const maxGamma = options.maxGamma ?? 16;
   checkGamma('maxGamma', maxGamma, 1);
   const probeMemory = options.probeMemory ?? 0.5;
-  const measured = options.profile.targetVerifyMs;
-  const targetVerifyMs = (options.verifyCurve ?? 'hinge') === 'hinge' ? fitHingeCurve(measured) : measured;
-  const cost = new CostModel({ draftStepMs: options.profile.draftStepMs, targetVerifyMs }, { halfLifeObservations: options.costHalfLifeObservations });
+  const cost = adaptiveCostModel(options.profile, { verifyCurve: options.verifyCurve, halfLifeObservations: options.costHalfLifeObservations });
   const estimator = new AcceptanceEstimator({ halfLifeRounds: options.halfLifeRounds, priorAcceptance: options.priorAcceptance });
   const fallback = new FallbackController(options.fallback);
   const earlyStop: EarlyStopRule | null = createEarlyStopRule(options.earlyStop ?? 'cost-aware', cost);
