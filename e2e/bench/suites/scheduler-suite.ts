@@ -1,5 +1,6 @@
 import type { DeviceProfile } from '../../../packages/speculo/src/schedule/device-profile.js';
 import { analyticSpeedup } from '../../../packages/speculo/src/schedule/gamma-optimizer.js';
+import { CostModel } from '../../../packages/speculo/src/schedule/cost-model.js';
 import { adaptiveCostModel } from '../../../packages/speculo/src/schedule/policies.js';
 import type { GenerationResult } from '../../../packages/speculo/src/decode/types.js';
 import { printTable, type BenchBrowser, type GpuProfile } from '../bench-browser.js';
@@ -30,7 +31,10 @@ export interface SchedulerConfigRow {
    * predicts, since it prices rounds, not the prefill that both modes share.
    */
   decodeSpeedup: number;
-  /** Analytic speedup from this config's measured acceptance and the device's cost curve (static γ only). */
+  /**
+   * Analytic speedup from this config's measured acceptance and the device's costs as the scheduler models them
+   * (static γ only): see {@link measuredCostModel}.
+   */
   predictedSpeedup: number | null;
   acceptanceRate: number;
   meanGamma: number;
@@ -63,6 +67,33 @@ function roundTimeBreakdown(runs: readonly GenerationResult[]): RoundTimeBreakdo
   }
   const per = (x: number) => (rounds ? x / rounds : 0);
   return { rounds, tokensPerRound: per(tokens), draftMsPerRound: per(draftMs), verifyMsPerRound: per(verifyMs), otherMsPerRound: per(decodeMs - draftMs - verifyMs) };
+}
+
+/**
+ * The adaptive scheduler's cost model as it stands after learning from this run's decoding, for the prediction:
+ * the profile's curve, read as the scheduler reads it, for the shape; its level (target and draft separately) moved
+ * to the passes decoding measured; the engine's per-round work measured in target-only rounds (decode time outside
+ * the verify passes); and the cache cut measured in speculative rounds. The speculative configs' own round times
+ * beyond that are not used, so the prediction does not absorb the gap it is compared with.
+ */
+export function measuredCostModel(profile: Pick<DeviceProfile, 'draftStepMs' | 'targetVerifyMs'>, targetOnly: readonly GenerationResult[], speculative: readonly GenerationResult[]): CostModel {
+  const shape = adaptiveCostModel(profile);
+  const all = [...targetOnly, ...speculative].flatMap((run) => run.rounds);
+  const logRatios = all.filter((r) => r.verifyMs > 0).map((r) => Math.log(r.verifyMs / shape.verifyMs(r.drafted + 1)));
+  const verifyScale = logRatios.length ? Math.exp(logRatios.reduce((a, b) => a + b, 0) / logRatios.length) : 1;
+  const drafting = speculative.flatMap((run) => run.rounds).filter((r) => r.drafted > 0);
+  const draftSteps = drafting.reduce((a, r) => a + r.drafted, 0);
+  const draftStepMs = draftSteps ? drafting.reduce((a, r) => a + r.draftMs, 0) / draftSteps : profile.draftStepMs;
+  const curve = Array.from({ length: profile.targetVerifyMs.length }, (_, k) => shape.verifyMs(k + 1) * verifyScale);
+  const cost = new CostModel({ draftStepMs, targetVerifyMs: curve });
+  const targetOnlyRounds = targetOnly.reduce((a, run) => a + run.rounds.length, 0);
+  if (targetOnlyRounds > 0) {
+    const decodeMs = targetOnly.reduce((a, run) => a + run.metrics.wallMs - (run.metrics.timeToFirstTokenMs ?? 0), 0);
+    const verifyMs = targetOnly.reduce((a, run) => a + run.rounds.reduce((b, r) => b + r.verifyMs, 0), 0);
+    cost.observe({ kind: 'round-overhead', ms: Math.max(0, (decodeMs - verifyMs) / targetOnlyRounds) });
+  }
+  if (drafting.length > 0) cost.observe({ kind: 'rollback', ms: drafting.reduce((a, r) => a + r.rollbackMs, 0) / drafting.length });
+  return cost;
 }
 
 export interface SchedulerSuiteResult {
@@ -133,8 +164,9 @@ export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile
     await page.evaluate((h) => window.harness.disposeEngine(h), handle);
     const baseline = tokensPerSecond(samples.get('target-only')!);
     const decodeBaseline = tokensPerSecond(decodeSamples.get('target-only')!);
-    // The curve as the adaptive scheduler reads it, so the prediction is the scheduler's own model.
-    const cost = deviceProfile ? adaptiveCostModel(deviceProfile) : null;
+    // The scheduler's own model of this device, as decoding measured it.
+    const staticRuns = configs.filter((c) => c.name.startsWith('static')).flatMap((c) => outputs.get(c.name)!);
+    const cost = deviceProfile ? measuredCostModel(deviceProfile, outputs.get('target-only')!, staticRuns) : null;
     const rows = configs.map((config): SchedulerConfigRow => {
       const runs = outputs.get(config.name)!;
       const tps = tokensPerSecond(samples.get(config.name)!);

@@ -151,6 +151,7 @@ export class SpeculativeDecoder {
           output.finishReason = 'context-length';
           break;
         }
+        const roundStart = this.now();
         await this.parts.yieldToEventLoop?.();
         this.throwIfAborted(request);
 
@@ -181,7 +182,7 @@ export class SpeculativeDecoder {
         committed.push(...roundCommit.tokens);
 
         metrics.recordRound({ drafted: drafted.length, accepted: outcome.acceptedCount, committed: roundCommit.tokens.length, verifyMs });
-        rounds.push({ drafted: drafted.length, accepted: outcome.acceptedCount, committed: roundCommit.tokens.length, draftMs, verifyMs });
+        rounds.push({ drafted: drafted.length, accepted: outcome.acceptedCount, committed: roundCommit.tokens.length, draftMs, verifyMs, rollbackMs });
         const sources = roundCommit.tokens.map((_, i): TokenSource => (i < roundCommit.acceptedDraftUsed ? 'draft' : 'target'));
         const kept = output.append(roundCommit.tokens, sources);
         trace?.recordRound({
@@ -207,6 +208,7 @@ export class SpeculativeDecoder {
           confidences: proposal.confidences,
           outputLimited: plan.outputLimited,
           rollbackMs,
+          roundMs: this.now() - roundStart,
         }) ?? [];
         for (const event of events) {
           trace?.recordEvent(event);

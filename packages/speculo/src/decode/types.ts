@@ -17,8 +17,12 @@ export interface RoundRecord {
   drafted: number;
   accepted: number;
   committed: number;
+  /** The drafter's proposal. */
   draftMs: number;
+  /** The target's verify pass. */
   verifyMs: number;
+  /** Cutting both caches back to what the round committed. */
+  rollbackMs: number;
 }
 
 /** Streamed as soon as a round commits tokens. `text` is the new visible text (special tokens are not shown). */

@@ -8,8 +8,9 @@ export interface CostCurve {
   /** Time of one target pass scoring `tokens` tokens (≥ 1), in ms. */
   verifyMs(tokens: number): number;
   /**
-   * Time a round drafting `gamma` tokens spends outside the forward passes that a target-only round does not:
-   * cutting both caches back after verification. 0 when absent.
+   * Time a round drafting `gamma` tokens spends outside its forward passes: the engine's own work that every round
+   * pays (verification, commit, detokenising, streaming, the hop to the event loop) plus, when `gamma` > 0, cutting
+   * both caches back. γ = 0 gives a target-only round's share. 0 when absent.
    */
   roundOverheadMs?(gamma: number): number;
 }
@@ -19,7 +20,9 @@ export type TimingObservation =
   | { kind: 'verify'; tokens: number; ms: number }
   | { kind: 'draft'; steps: number; ms: number }
   /** The cache cut after a speculative round's verification. */
-  | { kind: 'rollback'; ms: number };
+  | { kind: 'rollback'; ms: number }
+  /** A round's wall time minus its forward passes and cache cut: what the engine spends around the models. */
+  | { kind: 'round-overhead'; ms: number };
 
 export interface CostModelOptions {
   /** Observations after which a measurement's weight in the correction halves. Default 16. */
@@ -52,6 +55,7 @@ export class CostModel implements CostCurve {
   private logVerifyScale = 0;
   private logDraftScale = 0;
   private rollbackEstimateMs: number | null = null;
+  private engineEstimateMs: number | null = null;
 
   constructor(profile: Pick<DeviceProfile, 'draftStepMs' | 'targetVerifyMs'>, options: CostModelOptions = {}) {
     const curve = profile.targetVerifyMs;
@@ -83,12 +87,14 @@ export class CostModel implements CostCurve {
   }
 
   /**
-   * The cache cut of a speculative round, as decoding measured it (0 until a round was observed; 0 for γ = 0).
-   * The profile cannot know it: on WebGPU it is a few copy commands, on WASM a copy of every layer's cache, which
-   * next to millisecond passes is enough to turn a marginal speedup into a loss.
+   * What a round costs besides its forward passes, as decoding measured it (0 until rounds were observed): the
+   * engine's per-round work, paid by target-only rounds too, plus for γ > 0 the cache cut. The profile cannot know
+   * either. On WebGPU both are small next to a pass; on WASM, where a pass takes milliseconds, the cut copies every
+   * layer's cache and the per-round work is a few percent to a fifth of the round, which favours fewer, longer
+   * rounds and can turn a marginal speedup into a loss.
    */
   roundOverheadMs(gamma: number): number {
-    return gamma > 0 ? (this.rollbackEstimateMs ?? 0) : 0;
+    return (this.engineEstimateMs ?? 0) + (gamma > 0 ? (this.rollbackEstimateMs ?? 0) : 0);
   }
 
   draftMs(steps: number): number {
@@ -101,12 +107,14 @@ export class CostModel implements CostCurve {
    * (browsers coarsen `performance.now()`, so 0 ms readings happen and carry no ratio).
    */
   observe(observation: TimingObservation): void {
+    if (observation.kind === 'round-overhead') {
+      // A coarse clock reads small overheads as 0, which is still evidence that they are small.
+      if (observation.ms >= 0 && Number.isFinite(observation.ms)) this.engineEstimateMs = this.averaged(this.engineEstimateMs, observation.ms);
+      return;
+    }
     if (!(observation.ms > 0) || !Number.isFinite(observation.ms)) return;
     if (observation.kind === 'rollback') {
-      // The first measurement stands alone (there is no profiled value to blend with); later ones are averaged,
-      // each capped at a verify pass so that one stall cannot make speculation look hopeless.
-      const ms = Math.min(observation.ms, this.verifyMs(1));
-      this.rollbackEstimateMs = this.rollbackEstimateMs === null ? ms : this.rollbackEstimateMs + this.weight * (ms - this.rollbackEstimateMs);
+      this.rollbackEstimateMs = this.averaged(this.rollbackEstimateMs, observation.ms);
       return;
     }
     if (observation.kind === 'verify') {
@@ -119,6 +127,15 @@ export class CostModel implements CostCurve {
       if (predicted <= 0) return;
       this.logDraftScale += this.weight * clampedLogRatio(observation.ms, predicted);
     }
+  }
+
+  /**
+   * An overhead's running average. The first measurement stands alone (there is no profiled value to blend with);
+   * each is capped at a verify pass so that one stall (GC, a busy tab) cannot make speculation look hopeless.
+   */
+  private averaged(estimate: number | null, measured: number): number {
+    const ms = Math.min(measured, this.verifyMs(1));
+    return estimate === null ? ms : estimate + this.weight * (ms - estimate);
   }
 
   private baseVerify(tokens: number): number {

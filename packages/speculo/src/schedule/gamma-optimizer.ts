@@ -9,7 +9,7 @@ export interface GammaChoice {
   expectedTokensPerMs: number;
   /** `expectedTokensPerMs` / `targetOnlyTokensPerMs`: > 1 means speculation is expected to pay. */
   projectedSpeedup: number;
-  /** Target-only decoding: one token per single-token target pass. */
+  /** Target-only decoding: one token per round of a single-token target pass and the engine's per-round work. */
   targetOnlyTokensPerMs: number;
 }
 
@@ -25,10 +25,13 @@ export interface ChooseGammaInput {
   minGamma?: number;
 }
 
+/** Target-only rounds commit exactly one token. */
+const targetOnly: AcceptanceModel = { expectedCommitted: () => 1 };
+
 /**
  * Expected committed tokens per ms for a round drafting γ tokens:
- * E[committed(γ)] / (draft(γ) + verify(γ + 1) + overhead(γ)). Draft, verify and the cache cut run one after the
- * other, so their times add.
+ * E[committed(γ)] / (draft(γ) + verify(γ + 1) + overhead(γ)). Draft, verify, the cache cut and the engine's own
+ * work run one after the other, so their times add.
  */
 export function roundTokensPerMs(acceptance: AcceptanceModel, cost: CostCurve, gamma: number): number {
   return acceptance.expectedCommitted(gamma) / (cost.draftMs(gamma) + cost.verifyMs(gamma + 1) + (cost.roundOverheadMs?.(gamma) ?? 0));
@@ -47,7 +50,7 @@ export function chooseGamma(input: ChooseGammaInput): GammaChoice {
   if (!Number.isInteger(minGamma) || minGamma < 0 || minGamma > maxGamma) {
     throw new RangeError(`minGamma must be an integer in 0..${maxGamma}, got ${minGamma}`);
   }
-  const targetOnlyTokensPerMs = 1 / cost.verifyMs(1);
+  const targetOnlyTokensPerMs = roundTokensPerMs(targetOnly, cost, 0);
   let best = { gamma: minGamma, rate: roundTokensPerMs(estimator, cost, minGamma) };
   for (let gamma = minGamma + 1; gamma <= maxGamma; gamma++) {
     const rate = roundTokensPerMs(estimator, cost, gamma);
@@ -83,5 +86,5 @@ export function conditionalFromCumulative(cumulative: readonly number[]): number
 export function analyticSpeedup(acceptanceByPosition: readonly number[], cost: CostCurve, gamma: number): number {
   const conditional = conditionalFromCumulative(acceptanceByPosition);
   const model: AcceptanceModel = { expectedCommitted: (g) => expectedCommittedFrom(conditional, g) };
-  return roundTokensPerMs(model, cost, gamma) * cost.verifyMs(1);
+  return roundTokensPerMs(model, cost, gamma) / roundTokensPerMs(targetOnly, cost, 0);
 }

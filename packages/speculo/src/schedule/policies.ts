@@ -33,6 +33,11 @@ export interface RoundObservation {
   outputLimited?: boolean;
   /** Time spent cutting the caches back after verification. */
   rollbackMs?: number;
+  /**
+   * Wall time of the whole round up to this report: the forward passes, the cache cut, and everything the engine
+   * does around them (the hop to the event loop, verification, commit, detokenising, streaming the tokens).
+   */
+  roundMs?: number;
 }
 
 /** Why drafting ended in a round. 'none': nothing was drafted, or the drafter ran out of proposals on its own. */
@@ -260,6 +265,9 @@ export function createAdaptivePolicy(options: AdaptivePolicyOptions): AdaptivePo
       if (record.drafted > 0) {
         cost.observe({ kind: 'draft', steps: record.drafted, ms: record.draftMs });
         if (record.rollbackMs !== undefined) cost.observe({ kind: 'rollback', ms: record.rollbackMs });
+      }
+      if (record.roundMs !== undefined) {
+        cost.observe({ kind: 'round-overhead', ms: Math.max(0, record.roundMs - record.draftMs - record.verifyMs - (record.rollbackMs ?? 0)) });
       }
       estimator.observeRound(record.drafted, record.accepted);
       earlyStop?.observeRound(record.confidences.slice(0, record.drafted), record.accepted);

@@ -372,14 +372,23 @@ function describeKey(key: DeviceProfileKey): string {
   return `${key.target} + ${key.draft} (${key.dtype}) on ${key.backend}, ${adapter}`;
 }
 
-/** A macrotask hop so that comlink can deliver an abort between rounds, even when ORT resolves synchronously. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
+/**
+ * A macrotask hop so that comlink can deliver an abort between rounds, even when ORT resolves synchronously. One
+ * channel for the worker's life, held by this module, rather than one per round: no allocation per round, and no
+ * port that only its own pending message keeps alive.
+ */
+const yieldToEventLoop: () => Promise<void> = (() => {
+  const waiting: (() => void)[] = [];
+  let channel: MessageChannel | null = null;
+  return (): Promise<void> => {
+    if (!channel) {
+      channel = new MessageChannel();
+      channel.port1.onmessage = () => waiting.shift()?.();
+    }
+    const port = channel.port2;
+    return new Promise((resolve) => {
+      waiting.push(resolve);
+      port.postMessage(null);
+    });
+  };
+})();

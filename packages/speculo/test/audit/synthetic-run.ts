@@ -90,7 +90,7 @@ export async function syntheticRun(options: SyntheticOptions = {}): Promise<Synt
     } else {
       if (proposal.length > 0) metrics.recordDraft(draftMs, proposal.length);
       metrics.recordRound({ drafted: proposal.length, accepted, committed: committed.length, verifyMs: step.verifyMs });
-      rounds.push({ drafted: proposal.length, accepted, committed: committed.length, draftMs, verifyMs: step.verifyMs });
+      rounds.push({ drafted: proposal.length, accepted, committed: committed.length, draftMs, verifyMs: step.verifyMs, rollbackMs: 0 });
     }
     recorder.recordRound({
       round: index,

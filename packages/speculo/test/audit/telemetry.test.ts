@@ -14,7 +14,7 @@ function result(rounds: [number, number][], wallMs: number): GenerationResult {
   for (const [drafted, accepted] of rounds) {
     if (drafted > 0) metrics.recordDraft(0.5, drafted);
     metrics.recordRound({ drafted, accepted, committed: accepted + 1, verifyMs: 1 });
-    records.push({ drafted, accepted, committed: accepted + 1, draftMs: drafted > 0 ? 0.5 : 0, verifyMs: 1 });
+    records.push({ drafted, accepted, committed: accepted + 1, draftMs: drafted > 0 ? 0.5 : 0, verifyMs: 1, rollbackMs: 0 });
     tokens += accepted + 1;
   }
   const finished = metrics.finish(wallMs, tokens);

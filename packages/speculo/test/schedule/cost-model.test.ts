@@ -71,5 +71,19 @@ describe('CostModel', () => {
     cost.observe({ kind: 'rollback', ms: 5000 });
     expect(cost.roundOverheadMs(1)).toBeLessThan(0.6 + 10 / 16);
   });
+
+  it('learns the engine\'s per-round work and charges it to every round, target-only ones included', () => {
+    const cost = new CostModel(profile, { halfLifeObservations: 16 });
+    cost.observe({ kind: 'rollback', ms: 0.5 });
+    cost.observe({ kind: 'round-overhead', ms: 2 });
+    expect(cost.roundOverheadMs(0)).toBe(2);
+    expect(cost.roundOverheadMs(4)).toBe(2.5);
+    // A coarse clock's 0 is evidence of a small overhead; a negative or broken reading is not.
+    for (let i = 0; i < 16; i++) cost.observe({ kind: 'round-overhead', ms: 0 });
+    expect(cost.roundOverheadMs(0)).toBeCloseTo(1, 9);
+    cost.observe({ kind: 'round-overhead', ms: -1 });
+    cost.observe({ kind: 'round-overhead', ms: Number.NaN });
+    expect(cost.roundOverheadMs(0)).toBeCloseTo(1, 9);
+  });
 });
 

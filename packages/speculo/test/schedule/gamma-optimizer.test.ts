@@ -28,6 +28,17 @@ describe('chooseGamma', () => {
     expect(speculative.projectedSpeedup).toBeCloseTo(1.5 / (44 / 20), 12);
   });
 
+  it('charges the engine\'s per-round work to target-only rounds too, so it favours fewer, longer rounds', () => {
+    const bare: CostCurve = { draftMs: (steps) => 1 * steps, verifyMs: (tokens) => 4 + 0.5 * (tokens - 1) };
+    const withWork: CostCurve = { ...bare, roundOverheadMs: () => 3 };
+    const plain = chooseGamma({ estimator: constant(0.6), cost: bare, maxGamma: 8 });
+    const loaded = chooseGamma({ estimator: constant(0.6), cost: withWork, maxGamma: 8 });
+    expect(loaded.targetOnlyTokensPerMs).toBe(1 / 7);
+    expect(loaded.gamma).toBeGreaterThan(plain.gamma);
+    // Per-round work dilutes what speculation saves, but a round that commits more tokens pays it fewer times.
+    expect(loaded.projectedSpeedup).toBeGreaterThan(1);
+  });
+
   it('prefers the shorter draft on a tie', () => {
     const free: CostCurve = { draftMs: () => 0, verifyMs: () => 10 };
     expect(chooseGamma({ estimator: constant(0), cost: free, maxGamma: 8 }).gamma).toBe(0);

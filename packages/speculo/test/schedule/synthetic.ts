@@ -5,6 +5,8 @@ import type { SchedulePolicy } from '../../src/schedule/policies.js';
 export interface SyntheticDevice {
   draftStepMs: number;
   verifyMs: (tokens: number) => number;
+  /** What the engine spends per round around the passes (verification, commit, streaming); no profile sees it. Default 0. */
+  engineMsPerRound?: number;
 }
 
 /** GPU-like: a verify of 8 tokens costs about what a verify of 1 does; the draft step is a tenth of a verify. */
@@ -68,9 +70,10 @@ export function simulate(policy: SchedulePolicy, setup: SimulationSetup): Simula
     const drafted = confidences.length;
     const draftMs = drafted * setup.device.draftStepMs;
     const verifyMs = setup.device.verifyMs(drafted + 1);
+    const roundMs = draftMs + verifyMs + (setup.device.engineMsPerRound ?? 0);
     tokens += accepted + 1;
-    ms += draftMs + verifyMs;
-    policy.observeRound({ drafted, accepted, draftMs, verifyMs, stoppedEarly, confidences });
+    ms += roundMs;
+    policy.observeRound({ drafted, accepted, draftMs, verifyMs, stoppedEarly, confidences, roundMs });
   }
   return { tokens, ms, tokensPerMs: tokens / ms };
 }
