@@ -55,11 +55,21 @@ const harness = {
   /** Loads an engine on the fixtures; with `instrumented`, its worker counts GPU buffers. */
   async createEngine(options: Omit<EngineOptions, 'localModelPath' | 'allowRemoteModels' | 'wasmPaths' | 'onProgress' | 'worker'>, instrumented = false) {
     const progress: LoadProgress[] = [];
+    let loaded = false;
+    /** Reports that reached the page after createSpeculo resolved: the library promises there are none. */
+    let lateProgress = 0;
     const worker = instrumented ? new Worker(new URL('./instrumented-engine.worker.ts', import.meta.url), { type: 'module' }) : undefined;
-    const engine = await createSpeculo({ ...offlineSources, ...options, ...(worker ? { worker } : {}), onProgress: (p) => progress.push(p) });
+    const onProgress = (p: LoadProgress) => {
+      if (loaded) lateProgress++;
+      progress.push(p);
+    };
+    const engine = await createSpeculo({ ...offlineSources, ...options, ...(worker ? { worker } : {}), onProgress });
+    loaded = true;
+    // Long enough for anything still queued on the progress port to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const handle = nextHandle++;
     engines.set(handle, engine);
-    return { handle, info: engine.info, progress };
+    return { handle, info: engine.info, progress, lateProgress };
   },
   engine(handle: number): SpeculoEngine {
     const engine = engines.get(handle);

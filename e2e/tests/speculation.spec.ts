@@ -16,9 +16,12 @@ test('the device profile is measured once, stored in IndexedDB, reused, exported
   const first = await createEngine(page, { target: 'tiny-target', draft: 'tiny-draft', dtype: 'fp32' });
   const calibrating = first.progress.filter((p) => p.status === 'calibrate');
   expect(calibrating.length).toBeGreaterThan(0);
-  // Progress travels on its own message port, so the last steps may land after load() returns.
   for (const p of calibrating) expect(p).toMatchObject({ model: 'profile', file: 'device-profile', total: calibrating[0]!.total });
   expect(calibrating.every((p) => p.loaded >= 1 && p.loaded <= p.total)).toBe(true);
+  // Every report arrives before the load resolves, the last one included: a late one would overwrite whatever the
+  // page shows once loaded (progress travels on its own port, so the engine waits for the page to take them).
+  expect(first.lateProgress).toBe(0);
+  expect(calibrating.at(-1)!.loaded).toBe(calibrating[0]!.total);
   const profile = first.info.scheduler.profile!;
   expect(profile.targetVerifyMs.length).toBe(9);
   expect(profile.draftStepMs).toBeGreaterThan(0);
@@ -37,13 +40,16 @@ test('the device profile is measured once, stored in IndexedDB, reused, exported
     // Strictly decreasing whatever was measured (reversing a flat curve, common on WASM, would change nothing).
     const tampered = { ...p, targetVerifyMs: [p.targetVerifyMs.at(-1)! * 2 + 1, ...p.targetVerifyMs.slice(1)] };
     const bad = await window.harness.capture(() => engine.importProfile(tampered));
-    const recalibrated = await engine.recalibrate();
-    return { ok, bad, recalibrated };
+    const steps: { loaded: number; total: number }[] = [];
+    const recalibrated = await engine.recalibrate((step) => steps.push({ loaded: step.loaded, total: step.total }));
+    // Taken right as the promise resolves: every report must be in by now.
+    return { ok, bad, recalibrated, lastStep: steps.at(-1) };
   }, [second.handle, profile] as const);
   expect(imported.ok).toEqual(profile);
   expect(imported.bad).toMatchObject({ ok: false, name: 'InvalidDeviceProfileError' });
   expect(imported.bad.ok === false && imported.bad.message).toMatch(/targetVerifyMs/);
   expect(imported.recalibrated.id).toBe(profile.id);
+  expect(imported.lastStep!.loaded).toBe(imported.lastStep!.total);
   await page.evaluate((h) => window.harness.disposeEngine(h), second.handle);
   expect(errors).toEqual([]);
 });

@@ -19,6 +19,7 @@ import { EngineTelemetry, telemetryPromptKey, type LifetimeTelemetry } from '../
 import { TraceRecorder } from '../trace/trace-recorder.js';
 import { libraryVersion } from '../version.js';
 import { DrafterSet } from './drafter-set.js';
+import { ProgressRelay } from './progress-relay.js';
 import {
   adapterIdentityOf,
   checkPair,
@@ -83,6 +84,15 @@ export class WorkerEngine {
   private readonly profiles = new ProfileStore();
 
   async load(options: WorkerLoadOptions, onProgress?: (p: LoadProgress) => void): Promise<EngineInfo> {
+    const progress = new ProgressRelay(onProgress);
+    try {
+      return await this.loadReporting(options, progress.report);
+    } finally {
+      await progress.delivered();
+    }
+  }
+
+  private async loadReporting(options: WorkerLoadOptions, onProgress: (p: LoadProgress) => void): Promise<EngineInfo> {
     this.assertUnloaded();
     // Configuration errors first: nothing downloads for a config that would be refused anyway.
     validateEngineOptions(options as EngineOptions);
@@ -268,7 +278,8 @@ export class WorkerEngine {
   async recalibrate(onProgress?: (p: LoadProgress) => void): Promise<DeviceProfile> {
     const engine = this.loaded();
     if (this.running) throw new EngineBusyError('cannot calibrate while a generation runs');
-    const profile = await this.calibrate(engine, onProgress);
+    const progress = new ProgressRelay(onProgress);
+    const profile = await this.calibrate(engine, progress.report).finally(() => progress.delivered());
     engine.controls.profile = profile;
     engine.info.scheduler.profile = profile;
     return profile;
