@@ -75,7 +75,7 @@ test('every drafter and policy keeps greedy output identical to target-only; a u
         ];
         for (const v of variants) {
           const r = await engine.generate({ prompt, maxNewTokens: 20, ...v });
-          out.push({ prompt, variant: v, same: JSON.stringify(r.tokenIds) === JSON.stringify(baseline.tokenIds), drafter: r.drafter, decisions: r.decisions, accepted: r.metrics.acceptedTokens, drafted: r.metrics.draftedTokens });
+          out.push({ prompt, variant: v, same: JSON.stringify(r.tokenIds) === JSON.stringify(baseline.tokenIds), drafter: r.drafter, decisions: r.decisions, rounds: r.rounds, accepted: r.metrics.acceptedTokens, drafted: r.metrics.draftedTokens });
         }
       }
       return out;
@@ -87,6 +87,10 @@ test('every drafter and policy keeps greedy output identical to target-only; a u
   expect(adaptive.flatMap((r) => r.decisions).every((d) => d.gamma >= 0 && ['speculate', 'target-only', 'probe'].includes(d.mode))).toBe(true);
   // Adaptive decisions carry the projection they were made on (γ itself depends on this device's cost curve).
   expect(adaptive.flatMap((r) => r.decisions).every((d) => typeof d.projectedSpeedup === 'number')).toBe(true);
+  // Each round reports its cache cut, which the scheduler prices.
+  const rounds = runs.flatMap((r) => r.rounds);
+  expect(rounds.length).toBeGreaterThan(0);
+  expect(rounds.every((r) => Number.isFinite(r.rollbackMs) && r.rollbackMs >= 0)).toBe(true);
   const ngramSecond = runs.filter((r, i) => (r.variant as { drafter?: string }).drafter === 'ngram-cache' && i % 6 === 4);
   expect(ngramSecond.reduce((a, r) => a + r.accepted, 0)).toBeGreaterThan(0);
   const info = await page.evaluate((h) => window.harness.engine(h).info, handle);

@@ -23,14 +23,13 @@ export interface ObservedRound extends RoundObservation {
  * scheduler tunes γ for speed, the guardrails watch acceptance for the operator and can force target-only.
  */
 export class RoundPlanner {
-  private readonly firstDecision: number;
+  /** This generation's decisions, collected as they are made: the policy outlives the generation. */
+  private readonly made: RoundDecision[] = [];
 
   constructor(
     private readonly policy: SchedulePolicy,
     private readonly monitor: GuardrailMonitor | null,
-  ) {
-    this.firstDecision = policy.decisionCount();
-  }
+  ) {}
 
   get policyName(): SchedulePolicy['name'] {
     return this.policy.name;
@@ -57,8 +56,9 @@ export class RoundPlanner {
   /** Records the round with the scheduler and returns the guardrail events it raises. */
   observe(round: ObservedRound): GuardrailEvent[] {
     this.policy.observeRound(round);
-    if (!this.monitor) return [];
     const decision = this.policy.lastDecision();
+    if (decision) this.made.push({ ...decision, round: this.made.length + 1 });
+    if (!this.monitor) return [];
     return this.monitor.observe({
       round: round.round,
       drafted: round.drafted,
@@ -69,7 +69,7 @@ export class RoundPlanner {
 
   /** This generation's decisions, numbered from its first round. */
   decisions(): RoundDecision[] {
-    return this.policy.decisions(this.firstDecision).map((d, i) => ({ ...d, round: i + 1 }));
+    return this.made.map((d) => ({ ...d }));
   }
 }
 

@@ -72,17 +72,26 @@ export interface SchedulePolicy {
   /** In-round stop rule: asked after each drafted token with its 0-based position and raw confidence. */
   continueAfter?(position: number, confidence: number): boolean;
   observeRound(record: RoundObservation): void;
-  /** Observed rounds' decisions in order, from the `from`-th on (default all): copies of the policy's log. */
+  /**
+   * Observed rounds' decisions in order, from the `from`-th on (default all): copies of the policy's log, which
+   * holds the most recent 4096.
+   */
   decisions(from?: number): RoundDecision[];
-  /** How many rounds have been observed: where the next generation's decisions start. */
-  decisionCount(): number;
   /** The latest observed round's decision, without copying the log (asked every round). */
   lastDecision(): RoundDecision | undefined;
 }
 
+/**
+ * Recent decisions kept by a policy. Adaptive policies live as long as the engine, so the log is a window, not a
+ * history: each generation's own decisions are collected by its planner as they are made.
+ */
+const decisionWindow = 4096;
+
 /** Pairs each plan with its observation; shared by every policy so decisions are recorded the same way. */
 class DecisionLog {
   private readonly entries: RoundDecision[] = [];
+  /** Decisions dropped from the front of the window. */
+  private dropped = 0;
   private pending: { plan: RoundPlan; projectedSpeedup: number | null; fallbackState: FallbackState } | null = null;
 
   plan(plan: RoundPlan, projectedSpeedup: number | null = null, fallbackState: FallbackState = 'speculating'): RoundPlan {
@@ -97,7 +106,7 @@ class DecisionLog {
     const { plan, projectedSpeedup, fallbackState } = this.pending;
     this.pending = null;
     this.entries.push({
-      round: this.entries.length + 1,
+      round: this.count + 1,
       gamma: plan.gamma,
       mode: plan.mode,
       stopReason: stopReasonOf(plan, record),
@@ -106,15 +115,20 @@ class DecisionLog {
       projectedSpeedup,
       fallbackState,
     });
+    if (this.entries.length > decisionWindow) {
+      this.entries.shift();
+      this.dropped++;
+    }
     return plan;
   }
 
+  /** Decisions from the `start`-th on (0-based over every round observed), as far as the window still holds them. */
   from(start: number): RoundDecision[] {
-    return this.entries.slice(start).map((entry) => ({ ...entry }));
+    return this.entries.slice(Math.max(0, start - this.dropped)).map((entry) => ({ ...entry }));
   }
 
   get count(): number {
-    return this.entries.length;
+    return this.dropped + this.entries.length;
   }
 
   last(): RoundDecision | undefined {
@@ -151,7 +165,6 @@ export function createStaticPolicy(gamma: number): SchedulePolicy {
     nextRound: () => log.plan({ ...plan }),
     observeRound: (record) => void log.observe(record),
     decisions: (from = 0) => log.from(from),
-    decisionCount: () => log.count,
     lastDecision: () => log.last(),
   };
 }
@@ -176,7 +189,6 @@ export function createHeuristicPolicy(initial = 4, max = 16): SchedulePolicy {
       gamma = record.accepted === record.drafted ? Math.min(max, gamma + 2) : Math.max(1, gamma - 1);
     },
     decisions: (from = 0) => log.from(from),
-    decisionCount: () => log.count,
     lastDecision: () => log.last(),
   };
 }
@@ -276,7 +288,6 @@ export function createAdaptivePolicy(options: AdaptivePolicyOptions): AdaptivePo
       if (before === 'fallback' && after === 'probing') estimator.fade(probeMemory);
     },
     decisions: (from = 0) => log.from(from),
-    decisionCount: () => log.count,
     lastDecision: () => log.last(),
   };
   if (earlyStop) policy.continueAfter = (position, confidence) => earlyStop.continueAfter(position, confidence);
