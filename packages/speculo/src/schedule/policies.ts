@@ -1,7 +1,7 @@
 import { AcceptanceEstimator } from './acceptance-estimator.js';
 import { CostModel } from './cost-model.js';
 import type { DeviceProfile } from './device-profile.js';
-import { fitHingeCurve } from './curve-fit.js';
+import { fitConvexCurve } from './curve-fit.js';
 import { createEarlyStopRule, type EarlyStopRule, type EarlyStopSetting } from './early-stop.js';
 import { FallbackController, type FallbackOptions, type FallbackState, type RoundMode } from './fallback.js';
 import { chooseGamma } from './gamma-optimizer.js';
@@ -198,18 +198,25 @@ export interface AdaptivePolicyOptions {
   profile: Pick<DeviceProfile, 'draftStepMs' | 'targetVerifyMs'>;
   /** Largest γ considered. Default 16. */
   maxGamma?: number;
-  /** Half-life of the acceptance estimates, in drafting rounds. Default 8. */
+  /** Half-life of the acceptance estimates that choose γ, in drafting rounds. Default 8. */
   halfLifeRounds?: number;
+  /**
+   * Half-life, in drafting rounds, of the slower estimates behind the fallback verdict (is speculation paying at
+   * all?). Default 4 × `halfLifeRounds`. γ must follow the text round by round; the verdict must not: with 8
+   * rounds of memory, a draft that gains 6 % spent most rounds in fallback in simulation, on estimates that dip
+   * below break-even by chance.
+   */
+  verdictHalfLifeRounds?: number;
   /** In-round stop rule. Default 'cost-aware'. */
   earlyStop?: EarlyStopSetting;
   fallback?: FallbackOptions;
   /** Half-life of the timing correction, in observations. Default 16. */
   costHalfLifeObservations?: number;
   /**
-   * How the profile's verify curve is read: `'hinge'` (default) fits flat-then-linear to it (see
-   * {@link fitHingeCurve}), `'as-measured'` uses the points as they are.
+   * How the profile's verify curve is read: `'convex'` (default) fits a convex, non-decreasing curve to it (see
+   * {@link fitConvexCurve}), `'as-measured'` uses the points as they are.
    */
-  verifyCurve?: 'hinge' | 'as-measured';
+  verifyCurve?: 'convex' | 'as-measured';
   /** Acceptance assumed before any evidence. Default 0.6. */
   priorAcceptance?: number;
   /**
@@ -224,20 +231,22 @@ export interface AdaptivePolicyOptions {
 export interface AdaptivePolicy extends SchedulePolicy {
   readonly name: 'adaptive';
   readonly estimator: AcceptanceEstimator;
+  /** The slower estimates the fallback verdict is projected from. */
+  readonly verdictEstimator: AcceptanceEstimator;
   readonly cost: CostModel;
   readonly fallback: FallbackController;
 }
 
 /**
  * The cost model the adaptive policy plans with: the profile's draft step, and its verify curve read as
- * `verifyCurve` says (default `'hinge'`). Exported so that a benchmark's prediction uses the scheduler's own reading.
+ * `verifyCurve` says (default `'convex'`). Exported so that a benchmark's prediction uses the scheduler's own reading.
  */
 export function adaptiveCostModel(
   profile: Pick<DeviceProfile, 'draftStepMs' | 'targetVerifyMs'>,
   options: { verifyCurve?: AdaptivePolicyOptions['verifyCurve']; halfLifeObservations?: number } = {},
 ): CostModel {
   const measured = profile.targetVerifyMs;
-  const targetVerifyMs = (options.verifyCurve ?? 'hinge') === 'hinge' ? fitHingeCurve(measured) : measured;
+  const targetVerifyMs = (options.verifyCurve ?? 'convex') === 'convex' ? fitConvexCurve(measured) : measured;
   return new CostModel({ draftStepMs: profile.draftStepMs, targetVerifyMs }, { halfLifeObservations: options.halfLifeObservations });
 }
 
@@ -251,23 +260,26 @@ export function createAdaptivePolicy(options: AdaptivePolicyOptions): AdaptivePo
   checkGamma('maxGamma', maxGamma, 1);
   const probeMemory = options.probeMemory ?? 0.5;
   const cost = adaptiveCostModel(options.profile, { verifyCurve: options.verifyCurve, halfLifeObservations: options.costHalfLifeObservations });
-  const estimator = new AcceptanceEstimator({ halfLifeRounds: options.halfLifeRounds, priorAcceptance: options.priorAcceptance });
+  const halfLifeRounds = options.halfLifeRounds ?? 8;
+  const estimator = new AcceptanceEstimator({ halfLifeRounds, priorAcceptance: options.priorAcceptance });
+  const verdictEstimator = new AcceptanceEstimator({ halfLifeRounds: options.verdictHalfLifeRounds ?? 4 * halfLifeRounds, priorAcceptance: options.priorAcceptance });
   const fallback = new FallbackController(options.fallback);
   const earlyStop: EarlyStopRule | null = createEarlyStopRule(options.earlyStop ?? 'cost-aware', cost);
   const log = new DecisionLog();
   // γ = 0 is left to the fallback controller, which adds hysteresis and probing; letting the optimiser pick it
   // directly would stop all evidence gathering with no way back.
-  const bestSpeculative = () => chooseGamma({ estimator, cost, maxGamma, minGamma: 1 });
+  const bestSpeculative = (from: AcceptanceEstimator = estimator) => chooseGamma({ estimator: from, cost, maxGamma, minGamma: 1 });
 
   const policy: AdaptivePolicy = {
     name: 'adaptive',
     estimator,
+    verdictEstimator,
     cost,
     fallback,
     nextRound() {
       const mode = fallback.nextMode();
+      if (mode === 'target-only') return log.plan({ gamma: 0, mode }, bestSpeculative(verdictEstimator).projectedSpeedup, fallback.state);
       const choice = bestSpeculative();
-      if (mode === 'target-only') return log.plan({ gamma: 0, mode }, choice.projectedSpeedup, fallback.state);
       earlyStop?.beginRound({ gamma: choice.gamma, tokensPerMs: choice.expectedTokensPerMs });
       return log.plan({ gamma: choice.gamma, mode }, choice.projectedSpeedup, fallback.state);
     },
@@ -282,10 +294,14 @@ export function createAdaptivePolicy(options: AdaptivePolicyOptions): AdaptivePo
         cost.observe({ kind: 'round-overhead', ms: Math.max(0, record.roundMs - record.draftMs - record.verifyMs - (record.rollbackMs ?? 0)) });
       }
       estimator.observeRound(record.drafted, record.accepted);
+      verdictEstimator.observeRound(record.drafted, record.accepted);
       earlyStop?.observeRound(record.confidences.slice(0, record.drafted), record.accepted);
       const before = fallback.state;
-      const after = fallback.observe(bestSpeculative().projectedSpeedup);
-      if (before === 'fallback' && after === 'probing') estimator.fade(probeMemory);
+      const after = fallback.observe(bestSpeculative(verdictEstimator).projectedSpeedup);
+      if (before === 'fallback' && after === 'probing') {
+        estimator.fade(probeMemory);
+        verdictEstimator.fade(probeMemory);
+      }
     },
     decisions: (from = 0) => log.from(from),
     lastDecision: () => log.last(),

@@ -22,9 +22,9 @@ describe('FallbackController', () => {
   it('falls back only after consecutive losing rounds', () => {
     const controller = new FallbackController();
     expect(controller.nextMode()).toBe('speculate');
-    feed(controller, 0.9, 2);
+    feed(controller, 0.9, 5);
     controller.observe(1.0);
-    feed(controller, 0.9, 2);
+    feed(controller, 0.9, 5);
     expect(controller.state).toBe('speculating');
     controller.observe(0.9);
     expect(controller.state).toBe('fallback');
@@ -33,7 +33,7 @@ describe('FallbackController', () => {
 
   it('probes with exponential backoff while probes fail, up to the cap', () => {
     const controller = new FallbackController({ initialProbeInterval: 8, maxProbeInterval: 32, probeRounds: 3 });
-    feed(controller, 0.5, 3);
+    feed(controller, 0.5, 6);
     const waits: number[] = [];
     for (let probe = 0; probe < 5; probe++) {
       waits.push(roundsUntilProbe(controller));
@@ -48,7 +48,7 @@ describe('FallbackController', () => {
 
   it('resumes after a probe that clears the exit bar, and resets the backoff', () => {
     const controller = new FallbackController({ initialProbeInterval: 4, probeRounds: 2 });
-    feed(controller, 0.5, 3);
+    feed(controller, 0.5, 6);
     roundsUntilProbe(controller);
     feed(controller, 0.8, 2);
     expect(controller.probeInterval).toBe(8);
@@ -58,14 +58,34 @@ describe('FallbackController', () => {
     expect(controller.probeInterval).toBe(4);
   });
 
-  it('needs more than break-even to resume (hysteresis)', () => {
-    const controller = new FallbackController({ initialProbeInterval: 1, probeRounds: 1 });
-    feed(controller, 0.5, 3);
+  it('ends a probe after probeRounds when its verdict is clear either way', () => {
+    const controller = new FallbackController({ initialProbeInterval: 1, probeRounds: 2, maxProbeRounds: 10 });
+    feed(controller, 0.5, 6);
     roundsUntilProbe(controller);
-    controller.observe(1.02);
+    feed(controller, 0.9, 2);
     expect(controller.state).toBe('fallback');
     roundsUntilProbe(controller);
-    controller.observe(1.05);
+    feed(controller, 1.05, 2);
+    expect(controller.state).toBe('speculating');
+  });
+
+  it('keeps probing while undecided, then resumes only at break-even or better (hysteresis on the way in)', () => {
+    const controller = new FallbackController({ initialProbeInterval: 1, probeRounds: 2, maxProbeRounds: 10 });
+    feed(controller, 0.5, 6);
+    roundsUntilProbe(controller);
+    // 0.98 is inside the undecided band [0.95, 1.05): the probe runs to its longest, then gives up.
+    feed(controller, 0.98, 9);
+    expect(controller.state).toBe('probing');
+    controller.observe(0.98);
+    expect(controller.state).toBe('fallback');
+    roundsUntilProbe(controller);
+    // 1.02 is undecided too, but at the end of the longest probe it pays: resume.
+    feed(controller, 1.02, 9);
+    expect(controller.state).toBe('probing');
+    controller.observe(1.02);
+    expect(controller.state).toBe('speculating');
+    // Falling back again still needs a projection under break-even, round after round.
+    feed(controller, 0.99, 5);
     expect(controller.state).toBe('speculating');
   });
 
@@ -73,5 +93,7 @@ describe('FallbackController', () => {
     expect(() => new FallbackController({ enterBelow: 1.1, exitAbove: 1 })).toThrow(RangeError);
     expect(() => new FallbackController({ initialProbeInterval: 64, maxProbeInterval: 8 })).toThrow(RangeError);
     expect(() => new FallbackController({ probeRounds: 0 })).toThrow(RangeError);
+    expect(() => new FallbackController({ probeRounds: 8, maxProbeRounds: 4 })).toThrow(RangeError);
+    expect(() => new FallbackController({ undecidedMargin: -0.1 })).toThrow(RangeError);
   });
 });

@@ -7,6 +7,8 @@ export interface SyntheticDevice {
   verifyMs: (tokens: number) => number;
   /** What the engine spends per round around the passes (verification, commit, streaming); no profile sees it. Default 0. */
   engineMsPerRound?: number;
+  /** Cutting the caches back after a speculative round. Default 0. */
+  rollbackMs?: number;
 }
 
 /** GPU-like: a verify of 8 tokens costs about what a verify of 1 does; the draft step is a tenth of a verify. */
@@ -70,10 +72,11 @@ export function simulate(policy: SchedulePolicy, setup: SimulationSetup): Simula
     const drafted = confidences.length;
     const draftMs = drafted * setup.device.draftStepMs;
     const verifyMs = setup.device.verifyMs(drafted + 1);
-    const roundMs = draftMs + verifyMs + (setup.device.engineMsPerRound ?? 0);
+    const rollbackMs = drafted > 0 ? (setup.device.rollbackMs ?? 0) : 0;
+    const roundMs = draftMs + verifyMs + rollbackMs + (setup.device.engineMsPerRound ?? 0);
     tokens += accepted + 1;
     ms += roundMs;
-    policy.observeRound({ drafted, accepted, draftMs, verifyMs, stoppedEarly, confidences, roundMs });
+    policy.observeRound({ drafted, accepted, draftMs, verifyMs, stoppedEarly, confidences, rollbackMs, roundMs });
   }
   return { tokens, ms, tokensPerMs: tokens / ms };
 }
