@@ -115,7 +115,31 @@ export interface SchedulerSuiteResult {
     adaptiveVsHeuristic: number;
     adaptiveVsTargetOnly: number;
     worstMeasuredOverPredicted: number;
+    /**
+     * The same comparisons as medians of per-pass ratios (see {@link pairedRatio}): within a pass the configs run
+     * back to back, so these cancel drift and a slow pass, which the ratios of totals above do not.
+     */
+    paired: { adaptiveVsBestStatic: number; adaptiveVsHeuristic: number; adaptiveVsTargetOnly: number };
   };
+}
+
+/**
+ * Median over passes of `a`'s tok/s divided by `b`'s tok/s in the same pass. On a shared machine a config's
+ * timings drift by ±5–15 % over a run; pairing within a pass and taking the median keeps that out of the ratio.
+ */
+export function pairedRatio(a: readonly PassSample[], b: readonly PassSample[]): number {
+  const byPass = new Map<number, PassSample[]>();
+  for (const sample of b) byPass.set(sample.pass, [...(byPass.get(sample.pass) ?? []), sample]);
+  const ratios: number[] = [];
+  for (const pass of new Set(a.map((sample) => sample.pass))) {
+    const other = byPass.get(pass);
+    if (!other) continue;
+    ratios.push(tokensPerSecond(a.filter((sample) => sample.pass === pass)) / tokensPerSecond(other));
+  }
+  if (ratios.length === 0) return NaN;
+  ratios.sort((x, y) => x - y);
+  const middle = ratios.length / 2;
+  return Number.isInteger(middle) ? (ratios[middle - 1]! + ratios[middle]!) / 2 : ratios[Math.floor(middle)]!;
 }
 
 interface Config {
@@ -192,7 +216,10 @@ export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile
       stopReasons[d.stopReason] = (stopReasons[d.stopReason] ?? 0) + 1;
     }
     const byName = new Map(rows.map((row) => [row.config, row]));
-    const bestStatic = Math.max(...rows.filter((row) => row.config.startsWith('static')).map((row) => row.tokensPerSecond));
+    const staticRows = rows.filter((row) => row.config.startsWith('static'));
+    const bestStatic = Math.max(...staticRows.map((row) => row.tokensPerSecond));
+    const bestStaticName = staticRows.find((row) => row.tokensPerSecond === bestStatic)!.config;
+    const pairedWith = (name: string) => pairedRatio(samples.get('adaptive')!, samples.get(name)!);
     const adaptive = byName.get('adaptive')!.tokensPerSecond;
     const ratios = rows.filter((row) => row.predictedSpeedup).map((row) => row.decodeSpeedup / row.predictedSpeedup!);
     results.push({
@@ -209,6 +236,7 @@ export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile
         adaptiveVsHeuristic: adaptive / byName.get('heuristic')!.tokensPerSecond,
         adaptiveVsTargetOnly: adaptive / baseline,
         worstMeasuredOverPredicted: ratios.length ? Math.min(...ratios) : NaN,
+        paired: { adaptiveVsBestStatic: pairedWith(bestStaticName), adaptiveVsHeuristic: pairedWith('heuristic'), adaptiveVsTargetOnly: pairedWith('target-only') },
       },
     });
     console.log(`  ${profile} ${draft}: adaptive ${adaptive.toFixed(1)} tok/s = ${(adaptive / bestStatic).toFixed(2)}× best static, ${(adaptive / baseline).toFixed(2)}× target-only`);
@@ -216,7 +244,7 @@ export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile
   return results;
 }
 
-interface PassSample extends Sample {
+export interface PassSample extends Sample {
   /** Which pass over the prompts (repeat × prompts + prompt) the sample came from. */
   pass: number;
 }
@@ -250,6 +278,11 @@ export function printSchedulerTables(results: readonly SchedulerSuiteResult[]): 
   printTable(
     ['profile', 'draft', 'adaptive/best static', 'adaptive/held-out best static', 'adaptive/heuristic', 'adaptive/target-only', 'min decode measured/predicted'],
     results.map((r) => [r.profile, r.draft, r.checks.adaptiveVsBestStatic, r.checks.adaptiveVsHeldOutBestStatic, r.checks.adaptiveVsHeuristic, r.checks.adaptiveVsTargetOnly, r.checks.worstMeasuredOverPredicted]),
+  );
+  console.log('\nthe same as medians of per-pass ratios (configs in one pass run back to back: drift and slow passes cancel)');
+  printTable(
+    ['profile', 'draft', 'adaptive/best static', 'adaptive/heuristic', 'adaptive/target-only'],
+    results.map((r) => [r.profile, r.draft, r.checks.paired.adaptiveVsBestStatic, r.checks.paired.adaptiveVsHeuristic, r.checks.paired.adaptiveVsTargetOnly]),
   );
   const perBackend = new Map<string, number[]>();
   for (const r of results) perBackend.set(r.profile, [...(perBackend.get(r.profile) ?? []), ...Object.entries(r.adaptiveGammaHistogram).flatMap(([g, n]) => Array(n).fill(Number(g)))]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { heldOutBest } from '../suites/scheduler-suite.js';
+import { heldOutBest, pairedRatio } from '../suites/scheduler-suite.js';
+import { tokensPerSecond } from '../suites/suite-support.js';
 
 const run = (tokensPerPass: number[], ms = 1000) => tokensPerPass.map((tokens, pass) => ({ tokens, ms, pass }));
 
@@ -12,5 +13,23 @@ describe('heldOutBest', () => {
     // Equal candidates; each has one lucky half. The plain maximum would report 150 tok/s.
     const lucky = heldOutBest([run([150, 100, 150, 100]), run([100, 150, 100, 150])]);
     expect(lucky).toBe(100);
+  });
+});
+
+describe('pairedRatio', () => {
+  it('compares configs within each pass, so one slow pass does not tilt the ratio', () => {
+    // b is 10 % faster in every pass; in pass 2 the machine was busy while a ran (3× slower).
+    const a = [{ tokens: 100, ms: 1000, pass: 0 }, { tokens: 100, ms: 1000, pass: 1 }, { tokens: 100, ms: 3000, pass: 2 }];
+    const b = a.map((s) => ({ tokens: 110, ms: 1000, pass: s.pass }));
+    expect(pairedRatio(a, b)).toBeCloseTo(100 / 110, 9);
+    // The ratio of totals is dragged down by the slow pass.
+    expect(tokensPerSecond(a) / tokensPerSecond(b)).toBeLessThan(0.6);
+  });
+
+  it('pairs by pass, whatever the order of the samples, and ignores unpaired passes', () => {
+    const a = [{ tokens: 120, ms: 1000, pass: 1 }, { tokens: 90, ms: 1000, pass: 0 }, { tokens: 50, ms: 1000, pass: 7 }];
+    const b = [{ tokens: 100, ms: 1000, pass: 0 }, { tokens: 100, ms: 1000, pass: 1 }];
+    expect(pairedRatio(a, b)).toBeCloseTo((0.9 + 1.2) / 2, 9);
+    expect(pairedRatio(a, [])).toBeNaN();
   });
 });
