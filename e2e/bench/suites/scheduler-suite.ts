@@ -1,10 +1,10 @@
 import type { DeviceProfile } from '../../../packages/speculo/src/schedule/device-profile.js';
 import { analyticSpeedup } from '../../../packages/speculo/src/schedule/gamma-optimizer.js';
-import { CostModel } from '../../../packages/speculo/src/schedule/cost-model.js';
+import type { CostCurve } from '../../../packages/speculo/src/schedule/cost-model.js';
 import { adaptiveCostModel } from '../../../packages/speculo/src/schedule/policies.js';
 import type { GenerationResult } from '../../../packages/speculo/src/decode/types.js';
 import { printTable, type BenchBrowser, type GpuProfile } from '../bench-browser.js';
-import { alternating, controllableFixtures, generateIn, pooledAcceptanceByPosition, tokensPerSecond, type Sample } from './suite-support.js';
+import { controllableFixtures, shuffledForPass, generateIn, pooledAcceptanceByPosition, tokensPerSecond, type Sample } from './suite-support.js';
 
 export interface SchedulerSuiteOptions {
   target: string;
@@ -70,30 +70,42 @@ function roundTimeBreakdown(runs: readonly GenerationResult[]): RoundTimeBreakdo
 }
 
 /**
- * The adaptive scheduler's cost model as it stands after learning from this run's decoding, for the prediction:
- * the profile's curve, read as the scheduler reads it, for the shape; its level (target and draft separately) moved
- * to the passes decoding measured; the engine's per-round work measured in target-only rounds (decode time outside
- * the verify passes); and the cache cut measured in speculative rounds. The speculative configs' own round times
- * beyond that are not used, so the prediction does not absorb the gap it is compared with.
+ * The scheduler's cost model as decoding measured it, for the prediction: the profile's verify curve, read as the
+ * scheduler reads it, for the shape, at the level decoding's passes measured; the draft as a least-squares line
+ * (a fixed cost per proposal plus a cost per step) over the static configs' proposals; the engine's per-round work
+ * measured in target-only rounds (decode time outside the verify passes); and the cache cut measured in speculative
+ * rounds. The speculative configs' round times beyond those parts are not used, so the prediction does not absorb
+ * the gap it is compared with.
  */
-export function measuredCostModel(profile: Pick<DeviceProfile, 'draftStepMs' | 'targetVerifyMs'>, targetOnly: readonly GenerationResult[], speculative: readonly GenerationResult[]): CostModel {
+export function measuredCostModel(profile: Pick<DeviceProfile, 'draftStepMs' | 'targetVerifyMs'>, targetOnly: readonly GenerationResult[], speculative: readonly GenerationResult[]): Required<CostCurve> {
   const shape = adaptiveCostModel(profile);
   const all = [...targetOnly, ...speculative].flatMap((run) => run.rounds);
   const logRatios = all.filter((r) => r.verifyMs > 0).map((r) => Math.log(r.verifyMs / shape.verifyMs(r.drafted + 1)));
   const verifyScale = logRatios.length ? Math.exp(logRatios.reduce((a, b) => a + b, 0) / logRatios.length) : 1;
   const drafting = speculative.flatMap((run) => run.rounds).filter((r) => r.drafted > 0);
-  const draftSteps = drafting.reduce((a, r) => a + r.drafted, 0);
-  const draftStepMs = draftSteps ? drafting.reduce((a, r) => a + r.draftMs, 0) / draftSteps : profile.draftStepMs;
-  const curve = Array.from({ length: profile.targetVerifyMs.length }, (_, k) => shape.verifyMs(k + 1) * verifyScale);
-  const cost = new CostModel({ draftStepMs, targetVerifyMs: curve });
+  const draft = fitLine(drafting.map((r) => [r.drafted, r.draftMs]), profile.draftStepMs);
   const targetOnlyRounds = targetOnly.reduce((a, run) => a + run.rounds.length, 0);
-  if (targetOnlyRounds > 0) {
-    const decodeMs = targetOnly.reduce((a, run) => a + run.metrics.wallMs - (run.metrics.timeToFirstTokenMs ?? 0), 0);
-    const verifyMs = targetOnly.reduce((a, run) => a + run.rounds.reduce((b, r) => b + r.verifyMs, 0), 0);
-    cost.observe({ kind: 'round-overhead', ms: Math.max(0, (decodeMs - verifyMs) / targetOnlyRounds) });
-  }
-  if (drafting.length > 0) cost.observe({ kind: 'rollback', ms: drafting.reduce((a, r) => a + r.rollbackMs, 0) / drafting.length });
-  return cost;
+  const decodeMs = targetOnly.reduce((a, run) => a + run.metrics.wallMs - (run.metrics.timeToFirstTokenMs ?? 0), 0);
+  const targetOnlyVerifyMs = targetOnly.reduce((a, run) => a + run.rounds.reduce((b, r) => b + r.verifyMs, 0), 0);
+  const engineMs = targetOnlyRounds > 0 ? Math.max(0, (decodeMs - targetOnlyVerifyMs) / targetOnlyRounds) : 0;
+  const rollbackMs = drafting.length > 0 ? drafting.reduce((a, r) => a + r.rollbackMs, 0) / drafting.length : 0;
+  return {
+    verifyMs: (tokens) => shape.verifyMs(tokens) * verifyScale,
+    draftMs: (steps) => (steps > 0 ? draft.fixed + draft.perStep * steps : 0),
+    roundOverheadMs: (gamma) => engineMs + (gamma > 0 ? rollbackMs : 0),
+  };
+}
+
+/** Least-squares line through (x, y) points; through the origin at `fallbackSlope` when x never varies. */
+function fitLine(points: readonly (readonly [number, number])[], fallbackSlope: number): { fixed: number; perStep: number } {
+  const n = points.length;
+  if (n === 0) return { fixed: 0, perStep: fallbackSlope };
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  if (sxx === 0) return { fixed: 0, perStep: my / mx };
+  const perStep = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
+  return { fixed: my - perStep * mx, perStep };
 }
 
 export interface SchedulerSuiteResult {
@@ -175,8 +187,8 @@ export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile
     for (const config of configs) await generateIn(page, handle, { promptIds: promptIds[0], maxNewTokens: Math.min(16, options.maxNewTokens), ...config.options });
     for (let r = 0; r < options.repeat; r++) {
       for (const [p, ids] of promptIds.entries()) {
-        // The order flips every pass (prompt, then repeat), so with two prompts each repeat is balanced.
-        for (const config of alternating(configs, r * promptIds.length + p)) {
+        // A different order every pass (see shuffledForPass): no config always follows the same neighbour.
+        for (const config of shuffledForPass(configs, r * promptIds.length + p)) {
           const result = await generateIn(page, handle, { promptIds: ids, maxNewTokens: options.maxNewTokens, ...config.options });
           (samples.get(config.name) ?? samples.set(config.name, []).get(config.name)!).push({ tokens: result.tokenIds.length, ms: result.metrics.wallMs, pass: r * promptIds.length + p });
           const decodeMs = result.metrics.wallMs - (result.metrics.timeToFirstTokenMs ?? 0);

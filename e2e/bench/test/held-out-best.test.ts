@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { heldOutBest, pairedRatio } from '../suites/scheduler-suite.js';
-import { tokensPerSecond } from '../suites/suite-support.js';
+import { shuffledForPass, tokensPerSecond } from '../suites/suite-support.js';
 
 const run = (tokensPerPass: number[], ms = 1000) => tokensPerPass.map((tokens, pass) => ({ tokens, ms, pass }));
 
@@ -31,5 +31,26 @@ describe('pairedRatio', () => {
     const b = [{ tokens: 100, ms: 1000, pass: 0 }, { tokens: 100, ms: 1000, pass: 1 }];
     expect(pairedRatio(a, b)).toBeCloseTo((0.9 + 1.2) / 2, 9);
     expect(pairedRatio(a, [])).toBeNaN();
+  });
+});
+
+describe('shuffledForPass', () => {
+  const configs = ['target-only', 's1', 's2', 's3', 's4', 'heuristic', 'adaptive'];
+  it('is a permutation, the same on every run, and different between passes', () => {
+    for (let pass = 0; pass < 10; pass++) {
+      expect([...shuffledForPass(configs, pass)].sort()).toEqual([...configs].sort());
+      expect(shuffledForPass(configs, pass)).toEqual(shuffledForPass(configs, pass));
+    }
+    expect(shuffledForPass(configs, 0)).not.toEqual(shuffledForPass(configs, 1));
+  });
+
+  it('gives a config different neighbours over the passes', () => {
+    const before = new Set<string>();
+    for (let pass = 0; pass < 36; pass++) {
+      const order = shuffledForPass(configs, pass);
+      const i = order.indexOf('adaptive');
+      before.add(i === 0 ? '(first)' : order[i - 1]!);
+    }
+    expect(before.size).toBeGreaterThanOrEqual(5);
   });
 });

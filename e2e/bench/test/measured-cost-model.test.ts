@@ -14,7 +14,8 @@ function run(rounds: Omit<RoundRecord, 'committed' | 'draftMs' | 'verifyMs' | 'r
   const records: RoundRecord[] = rounds.map((r) => ({
     ...r,
     committed: r.accepted + 1,
-    draftMs: r.drafted * profile.draftStepMs * slower,
+    // A proposal costs a fixed 0.5 ms besides its steps, which the profile's bare steps do not show.
+    draftMs: r.drafted > 0 ? 0.5 + r.drafted * profile.draftStepMs * slower : 0,
     verifyMs: profile.targetVerifyMs[r.drafted]! * slower,
     rollbackMs: r.drafted > 0 ? rollbackMs : 0,
   }));
@@ -29,7 +30,10 @@ describe('measuredCostModel', () => {
     // γ = 3 with acceptance 0.5 at every position: accepted counts 0,1,2,3 in the geometric proportions 8:4:2:2.
     const pattern = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 3, 3];
     const static3 = [run(pattern.map((accepted) => ({ drafted: 3, accepted })))];
-    const cost = measuredCostModel(profile, targetOnly, static3);
+    const static1 = [run(pattern.map((accepted) => ({ drafted: 1, accepted: Math.min(accepted, 1) })))];
+    const cost = measuredCostModel(profile, targetOnly, [...static1, ...static3]);
+    expect(cost.draftMs(1)).toBeCloseTo(0.5 + profile.draftStepMs * slower, 9);
+    expect(cost.draftMs(3)).toBeCloseTo(0.5 + 3 * profile.draftStepMs * slower, 9);
     expect(cost.roundOverheadMs(0)).toBeCloseTo(engineMsPerRound, 9);
     expect(cost.roundOverheadMs(3)).toBeCloseTo(engineMsPerRound + rollbackMs, 9);
 

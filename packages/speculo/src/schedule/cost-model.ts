@@ -35,6 +35,9 @@ export interface CostModelOptions {
  */
 const maxStepRatio = 4;
 
+/** Weight, in observations, of the draft line's lasting pull toward "no fixed part". */
+const draftOriginWeight = 0.5;
+
 /**
  * The device's cost curves: the profile's measurements, corrected online by what decoding actually measures.
  *
@@ -53,7 +56,9 @@ export class CostModel implements CostCurve {
   private readonly baseDraftStepMs: number;
   private readonly weight: number;
   private logVerifyScale = 0;
-  private logDraftScale = 0;
+  /** Decayed sums over draft observations (x: steps, y: ms) for the affine fit; see {@link draftMs}. */
+  private readonly draftSums = { w: 0, x: 0, y: 0, xx: 0, xy: 0 };
+  private draftLine: { fixed: number; perStep: number } | null = null;
   private rollbackEstimateMs: number | null = null;
   private engineEstimateMs: number | null = null;
 
@@ -70,6 +75,9 @@ export class CostModel implements CostCurve {
     this.baseVerifyMs = [...curve];
     this.baseDraftStepMs = profile.draftStepMs;
     this.weight = 1 - decayPerStep(options.halfLifeObservations ?? 16);
+    // The profile enters as two observations on its own line (1 step and the longest draft it prices), which fade
+    // like any other as decoding's own observations come in.
+    for (const steps of [1, Math.max(2, curve.length - 1)]) this.addDraftPoint(steps, steps * profile.draftStepMs, 1);
   }
 
   /** Current correction of the target's curve (measured / profiled); 1 until something is observed. */
@@ -77,9 +85,14 @@ export class CostModel implements CostCurve {
     return Math.exp(this.logVerifyScale);
   }
 
-  /** Current correction of the draft step (measured / profiled). */
+  /** Current correction of the draft's per-step cost (measured / profiled); 1 for a free draft. */
   get draftScale(): number {
-    return Math.exp(this.logDraftScale);
+    return this.baseDraftStepMs > 0 ? this.line().perStep / this.baseDraftStepMs : 1;
+  }
+
+  /** What a proposal costs besides its steps, as decoding measured it (0 until observed). */
+  get draftFixedMs(): number {
+    return this.baseDraftStepMs > 0 ? this.line().fixed : 0;
   }
 
   verifyMs(tokens: number): number {
@@ -97,9 +110,20 @@ export class CostModel implements CostCurve {
     return (this.engineEstimateMs ?? 0) + (gamma > 0 ? (this.rollbackEstimateMs ?? 0) : 0);
   }
 
+  /**
+   * A proposal of `steps` draft tokens: fixed + steps × perStep. The profile times bare single-token steps; a
+   * proposal also pays per-round work (measured on WASM: about 0.5 ms a proposal besides 0.44 ms a step), which a
+   * single scale would spread over the steps, overpricing long drafts and underpricing short ones. So the line is a
+   * decayed least-squares fit of decoding's (steps, ms) observations, started from the profile's line (two fading
+   * pseudo-observations) and held toward no fixed part by a lasting pseudo-observation at (0 steps, 0 ms): while
+   * decoding drafts a single length, which cannot tell a fixed part from a slope, the line scales proportionally
+   * (as a single correction factor would); once lengths vary, a fixed part the data show is fitted.
+   */
   draftMs(steps: number): number {
     if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`draft steps must be a non-negative integer, got ${steps}`);
-    return steps * this.baseDraftStepMs * this.draftScale;
+    if (steps === 0 || this.baseDraftStepMs === 0) return 0;
+    const { fixed, perStep } = this.line();
+    return fixed + steps * perStep;
   }
 
   /**
@@ -123,10 +147,41 @@ export class CostModel implements CostCurve {
     } else {
       if (observation.steps <= 0) return;
       const predicted = this.draftMs(observation.steps);
-      // A profile may say the draft is free (a lookup drafter); then there is no ratio to correct.
+      // A profile may say the draft is free (a lookup drafter); then there is nothing to correct.
       if (predicted <= 0) return;
-      this.logDraftScale += this.weight * clampedLogRatio(observation.ms, predicted);
+      // The same cap as for the scales: one stall moves the line a little, a lasting change gets through.
+      const ms = Math.min(maxStepRatio * predicted, Math.max(predicted / maxStepRatio, observation.ms));
+      const keep = 1 - this.weight;
+      const sums = this.draftSums;
+      for (const key of ['w', 'x', 'y', 'xx', 'xy'] as const) sums[key] *= keep;
+      this.addDraftPoint(observation.steps, ms, 1);
     }
+  }
+
+  private addDraftPoint(steps: number, ms: number, weight: number): void {
+    const sums = this.draftSums;
+    sums.w += weight;
+    sums.x += weight * steps;
+    sums.y += weight * ms;
+    sums.xx += weight * steps * steps;
+    sums.xy += weight * steps * ms;
+    this.draftLine = null;
+  }
+
+  /** The draft's fitted line, with the lasting pseudo-observation at the origin (weight 0.5). */
+  private line(): { fixed: number; perStep: number } {
+    if (this.draftLine) return this.draftLine;
+    const { w, x: X, y: Y, xx: XX, xy: XY } = this.draftSums;
+    const W = w + draftOriginWeight;
+    let perStep = (W * XY - X * Y) / (W * XX - X * X);
+    let fixed = (Y - perStep * X) / W;
+    // Noise can tilt the line past its physical bounds: a proposal cannot cost less than nothing.
+    if (fixed < 0 || !(perStep >= 0)) {
+      fixed = 0;
+      perStep = XY / XX;
+    }
+    this.draftLine = { fixed, perStep };
+    return this.draftLine;
   }
 
   /**

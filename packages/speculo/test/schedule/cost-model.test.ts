@@ -85,5 +85,27 @@ describe('CostModel', () => {
     cost.observe({ kind: 'round-overhead', ms: Number.NaN });
     expect(cost.roundOverheadMs(0)).toBeCloseTo(1, 9);
   });
+
+  it('learns a proposal\'s fixed cost besides its steps once decoding drafts several lengths', () => {
+    // Measured on WASM: a proposal costs about 0.5 ms plus 0.44 ms a step; the profile timed bare steps (0.6 ms).
+    const cost = new CostModel({ draftStepMs: 0.6, targetVerifyMs: [5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5, 9] });
+    for (let i = 0; i < 400; i++) {
+      const steps = 1 + (i % 8);
+      cost.observe({ kind: 'draft', steps, ms: 0.5 + 0.44 * steps });
+    }
+    expect(cost.draftFixedMs).toBeGreaterThan(0.4);
+    expect(cost.draftFixedMs).toBeLessThan(0.55);
+    expect(cost.draftMs(1)).toBeCloseTo(0.94, 1);
+    expect(cost.draftMs(8)).toBeCloseTo(4.02, 1);
+    // What one more step costs, which the in-round stop rule weighs, is the slope alone.
+    expect(cost.draftMs(5) - cost.draftMs(4)).toBeCloseTo(0.44, 1);
+  });
+
+  it('scales the draft proportionally while decoding drafts a single length, which cannot reveal a fixed cost', () => {
+    const cost = new CostModel({ draftStepMs: 0.6, targetVerifyMs: [5, 6, 7] });
+    for (let i = 0; i < 200; i++) cost.observe({ kind: 'draft', steps: 3, ms: 3.6 });
+    expect(cost.draftFixedMs).toBeCloseTo(0, 6);
+    expect(cost.draftMs(1)).toBeCloseTo(1.2, 3);
+  });
 });
 
