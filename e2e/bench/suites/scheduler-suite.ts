@@ -70,16 +70,19 @@ function roundTimeBreakdown(runs: readonly GenerationResult[]): RoundTimeBreakdo
 }
 
 /**
- * The scheduler's cost model as decoding measured it, for the prediction: the profile's verify curve, read as the
- * scheduler reads it, for the shape, at the level decoding's passes measured; the draft as a least-squares line
- * (a fixed cost per proposal plus a cost per step) over the static configs' proposals; the engine's per-round work
+ * The device's costs as decoding measured them in this run, for the prediction: the verify curve as the mean verify
+ * time at each length (target-only rounds give 1 token, static γ rounds γ + 1; a length no round used falls back
+ * to the profile's curve, as the scheduler reads it, at the measured level); the draft as a least-squares line (a
+ * fixed cost per proposal plus a cost per step) over the static configs' proposals; the engine's per-round work
  * measured in target-only rounds (decode time outside the verify passes); and the cache cut measured in speculative
  * rounds. The speculative configs' round times beyond those parts are not used, so the prediction does not absorb
- * the gap it is compared with.
+ * the gap it is compared with. The profile is not the prediction's input: how far its shape is from decoding's is
+ * reported on its own ({@link profileShapeError}).
  */
 export function measuredCostModel(profile: Pick<DeviceProfile, 'draftStepMs' | 'targetVerifyMs'>, targetOnly: readonly GenerationResult[], speculative: readonly GenerationResult[]): Required<CostCurve> {
   const shape = adaptiveCostModel(profile);
   const all = [...targetOnly, ...speculative].flatMap((run) => run.rounds);
+  const measured = measuredVerifyCurve(all);
   const logRatios = all.filter((r) => r.verifyMs > 0).map((r) => Math.log(r.verifyMs / shape.verifyMs(r.drafted + 1)));
   const verifyScale = logRatios.length ? Math.exp(logRatios.reduce((a, b) => a + b, 0) / logRatios.length) : 1;
   const drafting = speculative.flatMap((run) => run.rounds).filter((r) => r.drafted > 0);
@@ -90,10 +93,37 @@ export function measuredCostModel(profile: Pick<DeviceProfile, 'draftStepMs' | '
   const engineMs = targetOnlyRounds > 0 ? Math.max(0, (decodeMs - targetOnlyVerifyMs) / targetOnlyRounds) : 0;
   const rollbackMs = drafting.length > 0 ? drafting.reduce((a, r) => a + r.rollbackMs, 0) / drafting.length : 0;
   return {
-    verifyMs: (tokens) => shape.verifyMs(tokens) * verifyScale,
+    verifyMs: (tokens) => measured.get(tokens) ?? shape.verifyMs(tokens) * verifyScale,
     draftMs: (steps) => (steps > 0 ? draft.fixed + draft.perStep * steps : 0),
     roundOverheadMs: (gamma) => engineMs + (gamma > 0 ? rollbackMs : 0),
   };
+}
+
+/** Mean verify time by the number of tokens scored (drafted + 1). */
+function measuredVerifyCurve(rounds: readonly { drafted: number; verifyMs: number }[]): Map<number, number> {
+  const sums = new Map<number, { ms: number; n: number }>();
+  for (const r of rounds) {
+    const entry = sums.get(r.drafted + 1) ?? { ms: 0, n: 0 };
+    entry.ms += r.verifyMs;
+    entry.n += 1;
+    sums.set(r.drafted + 1, entry);
+  }
+  return new Map([...sums].map(([tokens, { ms, n }]) => [tokens, ms / n]));
+}
+
+/**
+ * How far the profile's verify curve, as the scheduler reads it, is in shape from what decoding measured: the
+ * largest relative difference over the lengths decoding used, after matching the two at 1 token. 0 is a perfect
+ * shape; the level does not count, since the scheduler follows the level online.
+ */
+export function profileShapeError(profile: Pick<DeviceProfile, 'draftStepMs' | 'targetVerifyMs'>, runs: readonly GenerationResult[]): number {
+  const shape = adaptiveCostModel(profile);
+  const measured = measuredVerifyCurve(runs.flatMap((run) => run.rounds));
+  const one = measured.get(1);
+  if (!one) return NaN;
+  let worst = 0;
+  for (const [tokens, ms] of measured) worst = Math.max(worst, Math.abs(shape.verifyMs(tokens) / shape.verifyMs(1) / (ms / one) - 1));
+  return worst;
 }
 
 /** Least-squares line through (x, y) points; through the origin at `fallbackSlope` when x never varies. */
@@ -127,6 +157,8 @@ export interface SchedulerSuiteResult {
     adaptiveVsHeuristic: number;
     adaptiveVsTargetOnly: number;
     worstMeasuredOverPredicted: number;
+    /** {@link profileShapeError} of the load-time profile against this run's decoding. */
+    profileShapeError: number;
     /**
      * The same comparisons as medians of per-pass ratios (see {@link pairedRatio}): within a pass the configs run
      * back to back, so these cancel drift and a slow pass, which the ratios of totals above do not.
@@ -248,6 +280,7 @@ export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile
         adaptiveVsHeuristic: adaptive / byName.get('heuristic')!.tokensPerSecond,
         adaptiveVsTargetOnly: adaptive / baseline,
         worstMeasuredOverPredicted: ratios.length ? Math.min(...ratios) : NaN,
+        profileShapeError: deviceProfile ? profileShapeError(deviceProfile, [...outputs.get('target-only')!, ...staticRuns]) : NaN,
         paired: { adaptiveVsBestStatic: pairedWith(bestStaticName), adaptiveVsHeuristic: pairedWith('heuristic'), adaptiveVsTargetOnly: pairedWith('target-only') },
       },
     });
@@ -288,8 +321,8 @@ export function printSchedulerTables(results: readonly SchedulerSuiteResult[]): 
   }
   console.log('\nchecks (targets: adaptive ≥ 0.95 × best static; ≥ heuristic on average; ≥ 0.97 × target-only at acceptance ≈ 0.2; decode-phase measured ≥ 0.9 × predicted)');
   printTable(
-    ['profile', 'draft', 'adaptive/best static', 'adaptive/held-out best static', 'adaptive/heuristic', 'adaptive/target-only', 'min decode measured/predicted'],
-    results.map((r) => [r.profile, r.draft, r.checks.adaptiveVsBestStatic, r.checks.adaptiveVsHeldOutBestStatic, r.checks.adaptiveVsHeuristic, r.checks.adaptiveVsTargetOnly, r.checks.worstMeasuredOverPredicted]),
+    ['profile', 'draft', 'adaptive/best static', 'adaptive/held-out best static', 'adaptive/heuristic', 'adaptive/target-only', 'min decode measured/predicted', 'profile shape error'],
+    results.map((r) => [r.profile, r.draft, r.checks.adaptiveVsBestStatic, r.checks.adaptiveVsHeldOutBestStatic, r.checks.adaptiveVsHeuristic, r.checks.adaptiveVsTargetOnly, r.checks.worstMeasuredOverPredicted, r.checks.profileShapeError]),
   );
   console.log('\nthe same as medians of per-pass ratios (configs in one pass run back to back: drift and slow passes cancel)');
   printTable(

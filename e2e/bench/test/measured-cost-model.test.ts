@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GenerationResult, RoundRecord } from '../../../packages/speculo/src/decode/types.js';
 import { analyticSpeedup } from '../../../packages/speculo/src/schedule/gamma-optimizer.js';
-import { measuredCostModel } from '../suites/scheduler-suite.js';
+import { measuredCostModel, profileShapeError } from '../suites/scheduler-suite.js';
 
 /** A device whose passes run 1.25× slower than its profile says, with engine work the profile cannot see. */
 const profile = { draftStepMs: 0.5, targetVerifyMs: [4, 4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8] };
@@ -45,5 +45,16 @@ describe('measuredCostModel', () => {
     const measured = rate(static3) / rate(targetOnly);
     const cumulative = [0.5, 0.25, 0.125];
     expect(analyticSpeedup(cumulative, cost, 3)).toBeCloseTo(measured, 2);
+  });
+
+  it('uses the verify times decoding measured, and reports how far the profile\'s shape is from them', () => {
+    const targetOnly = [run(Array.from({ length: 10 }, () => ({ drafted: 0, accepted: 0 })))];
+    const static3 = [run(Array.from({ length: 10 }, () => ({ drafted: 3, accepted: 1 })))];
+    const cost = measuredCostModel(profile, targetOnly, static3);
+    expect(cost.verifyMs(4)).toBeCloseTo(profile.targetVerifyMs[3]! * slower, 9);
+    // The same shape at another level is no error; a profile taken on a busy machine is.
+    expect(profileShapeError({ ...profile, targetVerifyMs: profile.targetVerifyMs.map((ms) => 2 * ms) }, [...targetOnly, ...static3])).toBeCloseTo(0, 9);
+    const busy = { draftStepMs: 1, targetVerifyMs: [10.2, 11.01, 12.48, 14.03, 14.03, 14.03, 14.03, 14.03, 21.27] };
+    expect(profileShapeError(busy, [...targetOnly, ...static3])).toBeGreaterThan(0.1);
   });
 });

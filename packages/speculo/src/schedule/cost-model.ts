@@ -1,5 +1,7 @@
+import { fitConvexCurve } from './curve-fit.js';
 import type { DeviceProfile } from './device-profile.js';
 import { decayPerStep } from './decay.js';
+import { isotonicNonDecreasing } from './isotonic.js';
 
 /** What a round costs: the schedule only needs these two curves. */
 export interface CostCurve {
@@ -27,6 +29,11 @@ export type TimingObservation =
 export interface CostModelOptions {
   /** Observations after which a measurement's weight in the correction halves. Default 16. */
   halfLifeObservations?: number;
+  /**
+   * Keep the corrected verify curve convex (see {@link fitConvexCurve}), as the scheduler reads the profile; otherwise
+   * it is only kept non-decreasing. Default false.
+   */
+  convex?: boolean;
 }
 
 /**
@@ -35,27 +42,42 @@ export interface CostModelOptions {
  */
 const maxStepRatio = 4;
 
+/** Evidence, in observations, at which a verify length's own correction counts as much as the global one. */
+const lengthShrinkage = 2;
+
+/** Decayed observations a verify length needs before its own correction is used and interpolated from. */
+const minLengthEvidence = 0.5;
+
 /** Weight, in observations, of the draft line's lasting pull toward "no fixed part". */
 const draftOriginWeight = 0.5;
 
 /**
  * The device's cost curves: the profile's measurements, corrected online by what decoding actually measures.
  *
- * The correction is one global scale factor per model (one for the target's curve, one for the draft step),
- * not a ratio per verify length. A busy or throttled GPU slows every pass by about the same factor, and a
- * per-length correction would only move the lengths the schedule happens to use (usually one or two), distorting
- * the curve's shape exactly where the optimiser compares neighbouring lengths. The shape comes from the profile,
- * measured in controlled conditions; the level follows the present. Keeping draft and target separate lets their
- * ratio, which drives γ, move too (e.g. only one of them sharing the GPU with other work).
+ * The target's curve is corrected at two levels. A global scale follows the level: a busy or throttled device
+ * slows every pass by about the same factor, and every length follows it, observed or not. On top, each verify
+ * length decoding uses gets its own correction, shrunk toward the global one until it has a few observations of
+ * its own (2 count as much as the global evidence), and the corrected curve is made convex (or non-decreasing)
+ * again so that corrected and uncorrected neighbours stay consistent. The per-length part is there because a profile
+ * can be wrong in shape, not just in level: one taken while the machine was busy (seen on WASM: a plateau over
+ * five lengths and a jump at the last, at twice decoding's level), imported from another machine, or stale. With
+ * a scale alone such a shape misprices γ for the engine's life (the bench predicted 1.1× where 0.9× was measured).
+ * The draft is a line fitted to decoding's proposals (see {@link draftMs}); keeping draft and target separate lets
+ * their ratio, which drives γ, move too (e.g. only one of them sharing the GPU with other work).
  *
- * Scales are exponentially weighted averages in log space (ratios compose multiplicatively, and log space treats
- * 2× slower and 2× faster symmetrically).
+ * Scales and per-length corrections are exponentially weighted averages in log space (ratios compose
+ * multiplicatively, and log space treats 2× slower and 2× faster symmetrically).
  */
 export class CostModel implements CostCurve {
   private readonly baseVerifyMs: readonly number[];
   private readonly baseDraftStepMs: number;
   private readonly weight: number;
   private logVerifyScale = 0;
+  /** Per measured verify length: decayed mean of log(measured / profiled), and the decayed evidence behind it. */
+  private readonly lengthLogRatio: number[];
+  private readonly lengthEvidence: number[];
+  private correctedCurve: number[] | null = null;
+  private readonly convex: boolean;
   /** Decayed sums over draft observations (x: steps, y: ms) for the affine fit; see {@link draftMs}. */
   private readonly draftSums = { w: 0, x: 0, y: 0, xx: 0, xy: 0 };
   private draftLine: { fixed: number; perStep: number } | null = null;
@@ -73,6 +95,9 @@ export class CostModel implements CostCurve {
       throw new RangeError(`draftStepMs must be a non-negative duration, got ${profile.draftStepMs}`);
     }
     this.baseVerifyMs = [...curve];
+    this.lengthLogRatio = curve.map(() => 0);
+    this.lengthEvidence = curve.map(() => 0);
+    this.convex = options.convex ?? false;
     this.baseDraftStepMs = profile.draftStepMs;
     this.weight = 1 - decayPerStep(options.halfLifeObservations ?? 16);
     // The profile enters as two observations on its own line (1 step and the longest draft it prices), which fade
@@ -96,7 +121,34 @@ export class CostModel implements CostCurve {
   }
 
   verifyMs(tokens: number): number {
-    return this.baseVerify(tokens) * this.verifyScale;
+    if (!Number.isInteger(tokens) || tokens < 1) throw new RangeError(`verify tokens must be a positive integer, got ${tokens}`);
+    return extended(this.curve(), tokens);
+  }
+
+  /** The corrected verify curve over the profile's lengths. */
+  private curve(): number[] {
+    if (this.correctedCurve) return this.correctedCurve;
+    const global = this.logVerifyScale;
+    // Log-corrections where decoding has evidence, shrunk toward the global one; lengths in between are
+    // interpolated and lengths beyond the ends take the nearest, so that an unused length follows its neighbours'
+    // shape rather than jumping back to the profile's.
+    const known = this.lengthEvidence.map((evidence, k) =>
+      evidence >= minLengthEvidence ? (evidence * this.lengthLogRatio[k]! + lengthShrinkage * global) / (evidence + lengthShrinkage) : null,
+    );
+    const correction = known.map((value, k) => {
+      if (value !== null) return value;
+      let left = k - 1;
+      while (left >= 0 && known[left] === null) left--;
+      let right = k + 1;
+      while (right < known.length && known[right] === null) right++;
+      const leftValue = left >= 0 ? known[left]! : null;
+      const rightValue = right < known.length ? known[right]! : null;
+      if (leftValue !== null && rightValue !== null) return leftValue + ((rightValue - leftValue) * (k - left)) / (right - left);
+      return leftValue ?? rightValue ?? global;
+    });
+    const corrected = this.baseVerifyMs.map((base, k) => base * Math.exp(correction[k]!));
+    this.correctedCurve = this.convex ? fitConvexCurve(corrected) : isotonicNonDecreasing(corrected);
+    return this.correctedCurve;
   }
 
   /**
@@ -142,8 +194,21 @@ export class CostModel implements CostCurve {
       return;
     }
     if (observation.kind === 'verify') {
-      const predicted = this.verifyMs(observation.tokens);
-      this.logVerifyScale += this.weight * clampedLogRatio(observation.ms, predicted);
+      const { tokens, ms } = observation;
+      const base = extended(this.baseVerifyMs, tokens);
+      this.logVerifyScale += this.weight * clampedLogRatio(ms, base * this.verifyScale);
+      if (tokens <= this.baseVerifyMs.length) {
+        const k = tokens - 1;
+        const keep = 1 - this.weight;
+        for (let j = 0; j < this.lengthEvidence.length; j++) this.lengthEvidence[j]! *= keep;
+        const current = Math.log(this.verifyMs(tokens) / base);
+        const limit = Math.log(maxStepRatio);
+        const logRatio = Math.min(current + limit, Math.max(current - limit, Math.log(ms / base)));
+        const evidence = this.lengthEvidence[k]!;
+        this.lengthLogRatio[k] = (this.lengthLogRatio[k]! * evidence + logRatio) / (evidence + 1);
+        this.lengthEvidence[k] = evidence + 1;
+      }
+      this.correctedCurve = null;
     } else {
       if (observation.steps <= 0) return;
       const predicted = this.draftMs(observation.steps);
@@ -193,16 +258,13 @@ export class CostModel implements CostCurve {
     return estimate === null ? ms : estimate + this.weight * (ms - estimate);
   }
 
-  private baseVerify(tokens: number): number {
-    if (!Number.isInteger(tokens) || tokens < 1) throw new RangeError(`verify tokens must be a positive integer, got ${tokens}`);
-    const curve = this.baseVerifyMs;
-    if (tokens <= curve.length) return curve[tokens - 1];
-    // Past the measured lengths, continue the last measured slope: the curve is linear once the device is
-    // compute-bound, and the last segment is the closest evidence of that regime.
-    const last = curve[curve.length - 1];
-    const slope = last - curve[curve.length - 2];
-    return last + slope * (tokens - curve.length);
-  }
+}
+
+/** A curve's value at `tokens`, continuing its last slope past its end (the compute-bound regime is linear). */
+function extended(curve: readonly number[], tokens: number): number {
+  if (tokens <= curve.length) return curve[tokens - 1]!;
+  const last = curve[curve.length - 1]!;
+  return last + (last - curve[curve.length - 2]!) * (tokens - curve.length);
 }
 
 function clampedLogRatio(measured: number, predicted: number): number {

@@ -246,8 +246,9 @@ export function adaptiveCostModel(
   options: { verifyCurve?: AdaptivePolicyOptions['verifyCurve']; halfLifeObservations?: number } = {},
 ): CostModel {
   const measured = profile.targetVerifyMs;
-  const targetVerifyMs = (options.verifyCurve ?? 'convex') === 'convex' ? fitConvexCurve(measured) : measured;
-  return new CostModel({ draftStepMs: profile.draftStepMs, targetVerifyMs }, { halfLifeObservations: options.halfLifeObservations });
+  const convex = (options.verifyCurve ?? 'convex') === 'convex';
+  const targetVerifyMs = convex ? fitConvexCurve(measured) : measured;
+  return new CostModel({ draftStepMs: profile.draftStepMs, targetVerifyMs }, { halfLifeObservations: options.halfLifeObservations, convex });
 }
 
 /**
