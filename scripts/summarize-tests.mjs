@@ -8,8 +8,14 @@ if (existsSync(nodeFile)) {
   passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
 } else failed++;
 if (existsSync(browserFile)) {
-  const s = JSON.parse(readFileSync(browserFile, 'utf8')).stats;
+  const report = JSON.parse(readFileSync(browserFile, 'utf8'));
+  const s = report.stats;
   passed += s.expected + s.flaky; failed += s.unexpected; skipped += s.skipped;
   if (s.flaky > 0) console.log(`note: ${s.flaky} browser test(s) failed once and passed on retry (flaky); see the Playwright output above`);
+  // Errors outside any test (the web server would not start, a config error) mean tests never ran: count them.
+  for (const error of report.errors ?? []) {
+    failed++;
+    console.log(`error outside the browser tests: ${String(error.message ?? error).split('\n')[0]}`);
+  }
 } else failed++;
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
