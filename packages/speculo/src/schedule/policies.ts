@@ -90,8 +90,10 @@ const decisionWindow = 4096;
 /** Pairs each plan with its observation; shared by every policy so decisions are recorded the same way. */
 class DecisionLog {
   private readonly entries: RoundDecision[] = [];
-  /** Decisions dropped from the front of the window. */
+  /** Decisions removed from the front of `entries`. */
   private dropped = 0;
+  /** Leading entries past the window but not yet removed: they go in one splice, not one shift a round. */
+  private stale = 0;
   private pending: { plan: RoundPlan; projectedSpeedup: number | null; fallbackState: FallbackState } | null = null;
 
   plan(plan: RoundPlan, projectedSpeedup: number | null = null, fallbackState: FallbackState = 'speculating'): RoundPlan {
@@ -115,16 +117,18 @@ class DecisionLog {
       projectedSpeedup,
       fallbackState,
     });
-    if (this.entries.length > decisionWindow) {
-      this.entries.shift();
-      this.dropped++;
+    if (this.entries.length - this.stale > decisionWindow) this.stale++;
+    if (this.stale >= decisionWindow) {
+      this.entries.splice(0, this.stale);
+      this.dropped += this.stale;
+      this.stale = 0;
     }
     return plan;
   }
 
   /** Decisions from the `start`-th on (0-based over every round observed), as far as the window still holds them. */
   from(start: number): RoundDecision[] {
-    return this.entries.slice(Math.max(0, start - this.dropped)).map((entry) => ({ ...entry }));
+    return this.entries.slice(Math.max(this.stale, start - this.dropped)).map((entry) => ({ ...entry }));
   }
 
   get count(): number {
