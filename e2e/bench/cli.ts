@@ -18,7 +18,7 @@ import { renderRunMarkdown, spreadCell } from './report-markdown.js';
 import { renderSpeedupSvg } from './report-svg.js';
 import { runConfiguration, runTargets, type Backend, type PreparedBenchPrompt } from './run-prompts.js';
 import { runSchemaId, runSchemaVersion, validateRunFile, type Configuration, type RunFile } from './run-schema.js';
-import { suites } from './suite-registry.js';
+import { suiteDrafts, suites } from './suite-registry.js';
 import { loadTokenizer, preparePrompt } from './tokenize.js';
 
 
@@ -69,7 +69,8 @@ const usage = `usage: npm run bench -- [--prompts FILE.jsonl] (--pair NAME | --t
   --limit N --sample-per-category K --categories a,b   choose prompts
   --bad-lines fail|skip   a bad input line fails the run (default) or is skipped and reported
   --out DIR               where run-<timestamp>.{json,md,svg} go (default bench-results)
-  --suite NAME            a fixed suite instead: engine | drafters | scheduler (with --backends, --gpu, --max-new-tokens, --repeat, --out)`;
+  --suite NAME            a fixed suite instead: engine | drafters | scheduler (with --backends, --gpu, --max-new-tokens, --repeat, --out;
+                          engine and scheduler also take --draft a,b: a subset of their controllable drafts)`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;
@@ -257,6 +258,7 @@ async function runSuiteCli(values: Values): Promise<number> {
     ...suite.defaults,
     maxNewTokens: positiveInt('max-new-tokens', values['max-new-tokens'], suite.defaults.maxNewTokens),
     repeat: positiveInt('repeat', values.repeat, suite.defaults.repeat),
+    ...(values.draft !== undefined ? { drafts: suiteDrafts(values.suite!, suite.defaults, values.draft) } : {}),
   };
   if (values.headed) process.env['SPECULO_HEADED'] = '1';
   const { server, baseUrl } = await startServer();

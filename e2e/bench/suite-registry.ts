@@ -41,3 +41,14 @@ export const suites: Record<string, SuiteDefinition> = {
     },
   },
 };
+
+/** `--draft a,b` with a suite: a subset of the suite's own drafts, in the suite's order (e.g. to rerun the ones in doubt). */
+export function suiteDrafts(suite: string, defaults: object, raw: string): string[] {
+  const known = (defaults as { drafts?: unknown }).drafts;
+  if (!Array.isArray(known)) throw new RangeError(`--draft does not apply to --suite ${suite}: it runs a fixed pair`);
+  const wanted = raw.split(',').map((d) => d.trim()).filter(Boolean);
+  if (wanted.length === 0) throw new RangeError('--draft needs at least one draft name');
+  const unknown = wanted.filter((d) => !known.includes(d));
+  if (unknown.length) throw new RangeError(`--suite ${suite} has no draft ${unknown.join(', ')}; its drafts: ${known.join(', ')}`);
+  return known.filter((d: string) => wanted.includes(d));
+}

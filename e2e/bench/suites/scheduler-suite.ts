@@ -4,6 +4,7 @@ import type { CostCurve } from '../../../packages/speculo/src/schedule/cost-mode
 import { adaptiveCostModel } from '../../../packages/speculo/src/schedule/policies.js';
 import type { GenerationResult } from '../../../packages/speculo/src/decode/types.js';
 import { printTable, type BenchBrowser, type GpuProfile } from '../bench-browser.js';
+import { printPerDeviceTuning, printSchedulerChecks } from './scheduler-side-by-side.js';
 import { controllableFixtures, shuffledForPass, generateIn, pooledAcceptanceByPosition, tokensPerSecond, type Sample } from './suite-support.js';
 
 export interface SchedulerSuiteOptions {
@@ -319,17 +320,6 @@ export function printSchedulerTables(results: readonly SchedulerSuiteResult[]): 
       }),
     );
   }
-  console.log('\nchecks (targets: adaptive ≥ 0.95 × best static; ≥ heuristic on average; ≥ 0.97 × target-only at acceptance ≈ 0.2; decode-phase measured ≥ 0.9 × predicted)');
-  printTable(
-    ['profile', 'draft', 'adaptive/best static', 'adaptive/held-out best static', 'adaptive/heuristic', 'adaptive/target-only', 'min decode measured/predicted', 'profile shape error'],
-    results.map((r) => [r.profile, r.draft, r.checks.adaptiveVsBestStatic, r.checks.adaptiveVsHeldOutBestStatic, r.checks.adaptiveVsHeuristic, r.checks.adaptiveVsTargetOnly, r.checks.worstMeasuredOverPredicted, r.checks.profileShapeError]),
-  );
-  console.log('\nthe same as medians of per-pass ratios (configs in one pass run back to back: drift and slow passes cancel)');
-  printTable(
-    ['profile', 'draft', 'adaptive/best static', 'adaptive/heuristic', 'adaptive/target-only'],
-    results.map((r) => [r.profile, r.draft, r.checks.paired.adaptiveVsBestStatic, r.checks.paired.adaptiveVsHeuristic, r.checks.paired.adaptiveVsTargetOnly]),
-  );
-  const perBackend = new Map<string, number[]>();
-  for (const r of results) perBackend.set(r.profile, [...(perBackend.get(r.profile) ?? []), ...Object.entries(r.adaptiveGammaHistogram).flatMap(([g, n]) => Array(n).fill(Number(g)))]);
-  for (const [profile, gammas] of perBackend) console.log(`mean adaptive γ on ${profile}: ${(gammas.reduce((a, b) => a + b, 0) / Math.max(1, gammas.length)).toFixed(2)}`);
+  printSchedulerChecks(results);
+  printPerDeviceTuning(results);
 }
