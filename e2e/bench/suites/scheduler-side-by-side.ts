@@ -72,16 +72,29 @@ export async function loadSchedulerSuiteFiles(files: readonly string[]): Promise
   return results;
 }
 
+/** `profile/backend`, e.g. `swiftshader/webgpu`: the device a result was measured on. */
+const deviceOf = (result: SchedulerResultSummary) => `${result.profile}/${result.backend}`;
+
+/** Adaptive's rounds and the sum of their γ, from its histogram. */
+function gammaTotals(histogram: Record<string, number>): { rounds: number; gammaSum: number } {
+  let rounds = 0;
+  let gammaSum = 0;
+  for (const [gamma, n] of Object.entries(histogram)) {
+    rounds += n;
+    gammaSum += Number(gamma) * n;
+  }
+  return { rounds, gammaSum };
+}
+
 export function deviceTuning(result: SchedulerResultSummary): DeviceTuning {
-  const histogram = Object.entries(result.adaptiveGammaHistogram).map(([gamma, rounds]) => [Number(gamma), rounds] as const);
-  const rounds = histogram.reduce((a, [, n]) => a + n, 0);
+  const { rounds, gammaSum } = gammaTotals(result.adaptiveGammaHistogram);
   const statics = result.rows.filter((row) => row.config.startsWith('static'));
   const best = statics.reduce<(typeof statics)[number] | null>((b, row) => (b === null || row.tokensPerSecond > b.tokensPerSecond ? row : b), null);
   const verify = result.deviceProfile?.targetVerifyMs ?? null;
   return {
     draft: result.draft,
-    device: `${result.profile}/${result.backend}`,
-    adaptiveMeanGamma: rounds ? histogram.reduce((a, [g, n]) => a + g * n, 0) / rounds : NaN,
+    device: deviceOf(result),
+    adaptiveMeanGamma: rounds ? gammaSum / rounds : NaN,
     bestStaticGamma: best ? Number(/γ=(\d+)/.exec(best.config)?.[1] ?? NaN) : NaN,
     verifyCostPerExtraToken: verify && verify.length > 1 ? (verify[Math.min(verify.length, 8) - 1]! - verify[0]!) / (Math.min(verify.length, 8) - 1) / verify[0]! : null,
     draftStepOverVerify: verify && result.deviceProfile ? result.deviceProfile.draftStepMs / verify[0]! : null,
@@ -102,17 +115,13 @@ export function printPerDeviceTuning(results: readonly SchedulerResultSummary[])
     ['draft', 'device', 'adaptive mean γ', 'best static γ', 'verify cost per extra token', 'draft step'],
     tunings.map((t) => [t.draft, t.device, cell(t.adaptiveMeanGamma), cell(t.bestStaticGamma), cell(t.verifyCostPerExtraToken), cell(t.draftStepOverVerify)]),
   );
-  const byDevice = new Map<string, { gammaRounds: number; rounds: number }>();
+  const byDevice = new Map<string, { rounds: number; gammaSum: number }>();
   for (const r of results) {
-    const device = `${r.profile}/${r.backend}`;
-    const sum = byDevice.get(device) ?? { gammaRounds: 0, rounds: 0 };
-    for (const [g, n] of Object.entries(r.adaptiveGammaHistogram)) {
-      sum.gammaRounds += Number(g) * n;
-      sum.rounds += n;
-    }
-    byDevice.set(device, sum);
+    const totals = gammaTotals(r.adaptiveGammaHistogram);
+    const sum = byDevice.get(deviceOf(r)) ?? { rounds: 0, gammaSum: 0 };
+    byDevice.set(deviceOf(r), { rounds: sum.rounds + totals.rounds, gammaSum: sum.gammaSum + totals.gammaSum });
   }
-  for (const [device, sum] of byDevice) console.log(`mean adaptive γ on ${device}: ${(sum.gammaRounds / Math.max(1, sum.rounds)).toFixed(2)}`);
+  for (const [device, sum] of byDevice) console.log(`mean adaptive γ on ${device}: ${(sum.gammaSum / Math.max(1, sum.rounds)).toFixed(2)}`);
 }
 
 /** The suite's targets, as ratios of totals and as medians of per-pass ratios. */
@@ -131,8 +140,7 @@ export function printSchedulerChecks(results: readonly SchedulerResultSummary[])
   for (const r of results) {
     const ratio = r.checks.adaptiveVsHeuristic;
     if (ratio === null || !Number.isFinite(ratio)) continue;
-    const device = `${r.profile}/${r.backend}`;
-    heuristicByDevice.set(device, [...(heuristicByDevice.get(device) ?? []), ratio]);
+    heuristicByDevice.set(deviceOf(r), [...(heuristicByDevice.get(deviceOf(r)) ?? []), ratio]);
   }
   for (const [device, ratios] of heuristicByDevice) console.log(`adaptive / heuristic on ${device}, mean over drafts: ${(ratios.reduce((a, b) => a + b, 0) / ratios.length).toFixed(2)}`);
 }

@@ -201,9 +201,8 @@ export class CostModel implements CostCurve {
         const k = tokens - 1;
         const keep = 1 - this.weight;
         for (let j = 0; j < this.lengthEvidence.length; j++) this.lengthEvidence[j]! *= keep;
-        const current = Math.log(this.verifyMs(tokens) / base);
-        const limit = Math.log(maxStepRatio);
-        const logRatio = Math.min(current + limit, Math.max(current - limit, Math.log(ms / base)));
+        const predicted = this.verifyMs(tokens);
+        const logRatio = Math.log(predicted / base) + clampedLogRatio(ms, predicted);
         const evidence = this.lengthEvidence[k]!;
         this.lengthLogRatio[k] = (this.lengthLogRatio[k]! * evidence + logRatio) / (evidence + 1);
         this.lengthEvidence[k] = evidence + 1;
@@ -215,7 +214,7 @@ export class CostModel implements CostCurve {
       // A profile may say the draft is free (a lookup drafter); then there is nothing to correct.
       if (predicted <= 0) return;
       // The same cap as for the scales: one stall moves the line a little, a lasting change gets through.
-      const ms = Math.min(maxStepRatio * predicted, Math.max(predicted / maxStepRatio, observation.ms));
+      const ms = predicted * Math.exp(clampedLogRatio(observation.ms, predicted));
       const keep = 1 - this.weight;
       const sums = this.draftSums;
       for (const key of ['w', 'x', 'y', 'xx', 'xy'] as const) sums[key] *= keep;
