@@ -16,7 +16,8 @@ export type SpeculoErrorCode =
   | 'engine-busy'
   | 'invalid-guardrail-config'
   | 'invalid-device-profile'
-  | 'guardrail-abort';
+  | 'guardrail-abort'
+  | 'invalid-logits';
 
 /** Base class of every error the library throws on purpose. */
 export class SpeculoError extends Error {
@@ -136,6 +137,89 @@ export class GuardrailAbortError extends SpeculoError {
   }
 }
 
+/** Where and what {@link InvalidLogitsError} found; fields the finder could not know are null. */
+export interface InvalidLogitsDetails {
+  /** The first invalid value found in the row. */
+  value: 'NaN' | 'Infinity';
+  /** Its vocabulary column (token id). */
+  column: number | null;
+  /** Which model produced the row. */
+  model: 'target' | 'draft' | null;
+  /** The decoding round: 0 is the prefill, then one per verify pass. */
+  round: number | null;
+  /**
+   * Which of the round's output positions the row predicts, from 0: for the target, the row of its verify pass
+   * (row i scores draft token i; the last row gives the bonus token); for the draft, the draft position.
+   */
+  row: number | null;
+}
+
+/**
+ * A model produced NaN or +Infinity logits. Generation stops here rather than emit tokens chosen from garbage
+ * (comparisons with NaN are false, so an argmax would otherwise return an arbitrary token). The known cause is an
+ * fp16 overflow: some fp16/q4f16 exports give NaN or infinite logits on WebGPU (onnxruntime issue 26732). The
+ * engine stays usable; loading the model with another dtype or device is the fix.
+ */
+export class InvalidLogitsError extends SpeculoError {
+  override name = 'InvalidLogitsError';
+  readonly value: 'NaN' | 'Infinity';
+  readonly column: number | null;
+  readonly model: 'target' | 'draft' | null;
+  readonly round: number | null;
+  readonly row: number | null;
+
+  constructor(details: Partial<InvalidLogitsDetails> & Pick<InvalidLogitsDetails, 'value'>, options?: { cause?: unknown }) {
+    const full: InvalidLogitsDetails = { column: null, model: null, round: null, row: null, ...details };
+    super(invalidLogitsMessage(full), { ...options, code: 'invalid-logits' });
+    this.value = full.value;
+    this.column = full.column;
+    this.model = full.model;
+    this.round = full.round;
+    this.row = full.row;
+  }
+
+  /** The details as plain data. */
+  details(): InvalidLogitsDetails {
+    return { value: this.value, column: this.column, model: this.model, round: this.round, row: this.row };
+  }
+
+  /**
+   * The same error with the location filled in where this one does not know it yet: the function that scans a
+   * row sees only the row, its callers know the row index, the model and the round.
+   */
+  locate(where: Partial<Pick<InvalidLogitsDetails, 'model' | 'round' | 'row'>>): InvalidLogitsError {
+    const located = new InvalidLogitsError({
+      ...this.details(),
+      model: this.model ?? where.model ?? null,
+      round: this.round ?? where.round ?? null,
+      row: this.row ?? where.row ?? null,
+    });
+    // Keep the frames of the scan that found the value: they say more than where the location was added.
+    if (this.stack) located.stack = this.stack.replace(this.message, located.message);
+    return located;
+  }
+}
+
+/** Adds a location to an {@link InvalidLogitsError}; any other error passes through unchanged. */
+export function locateInvalidLogits(error: unknown, where: Partial<Pick<InvalidLogitsDetails, 'model' | 'round' | 'row'>>): unknown {
+  return error instanceof InvalidLogitsError ? error.locate(where) : error;
+}
+
+function invalidLogitsMessage(details: InvalidLogitsDetails): string {
+  const who = details.model ? `the ${details.model} model` : 'the model';
+  const what = details.value === 'NaN' ? 'NaN' : '+Infinity';
+  const where = [
+    details.round === null ? null : `round ${details.round}`,
+    details.row === null ? null : `row ${details.row}`,
+    details.column === null ? null : `token ${details.column}`,
+  ].filter((part) => part !== null);
+  return (
+    `${who} produced ${what} logits${where.length > 0 ? ` (${where.join(', ')})` : ''}, so no token can be chosen. ` +
+    'This is most likely an fp16 overflow on this backend (some fp16/q4f16 exports give NaN or infinite logits on ' +
+    "WebGPU, onnxruntime issue 26732): load the model with dtype 'q4' or 'fp32', or with device 'wasm'."
+  );
+}
+
 /**
  * The error an aborted generation rejects with: a `DOMException` named `AbortError`, the same thing `fetch`
  * rejects with, so `e.name === 'AbortError'` checks written for the platform work unchanged.
@@ -159,6 +243,8 @@ export interface SerializedError {
   file?: string;
   /** GuardrailConfigError / InvalidDeviceProfileError issues. */
   issues?: unknown[];
+  /** InvalidLogitsError's details. */
+  logits?: InvalidLogitsDetails;
   cause?: SerializedError;
 }
 
@@ -184,6 +270,7 @@ function serializeWithCauses(error: unknown, depth: number): SerializedError {
     if (error.file !== undefined) serialized.file = error.file;
   }
   if (error instanceof GuardrailConfigError || error instanceof InvalidDeviceProfileError) serialized.issues = structuredClone(error.issues);
+  if (error instanceof InvalidLogitsError) serialized.logits = error.details();
   const cause = (error as { cause?: unknown }).cause;
   if (cause !== undefined && depth < maxCauseDepth) serialized.cause = serializeWithCauses(cause, depth + 1);
   return serialized;
@@ -231,6 +318,10 @@ export function deserializeError(serialized: SerializedError): Error {
       break;
     case 'guardrail-abort':
       error = new GuardrailAbortError(serialized.message, options);
+      break;
+    case 'invalid-logits':
+      error = new InvalidLogitsError(serialized.logits ?? { value: 'NaN' }, options);
+      error.message = serialized.message;
       break;
     case 'speculo':
       error = new SpeculoError(serialized.message, options);

@@ -14,6 +14,8 @@ export {
   GuardrailConfigError,
   GuardrailAbortError,
   InvalidDeviceProfileError,
+  InvalidLogitsError,
+  type InvalidLogitsDetails,
   type SpeculoErrorCode,
 } from './errors.js';
 // Guardrails, audit trace and telemetry.
@@ -29,7 +31,7 @@ export type { DrafterCost } from './draft/lookup/drafter-cost.js';
 // Lower-level pieces, for apps that run transformers.js in their own worker.
 export { WorkerEngine, type AttachedModel } from './worker/worker-engine.js';
 export { SpeculativeDecoder, type DecodeRequest, type DecoderParts } from './decode/speculative-decoder.js';
-export { CausalLmRunner } from './models/causal-lm-runner.js';
+export { CausalLmRunner, type CausalLmRunnerOptions } from './models/causal-lm-runner.js';
 export { ModelDrafter } from './draft/model-drafter.js';
 export { PromptLookupDrafter, NgramCacheDrafter, NgramCache, CompositeDrafter } from './draft/lookup/index.js';
 export type { Drafter, DraftProposal, DraftRequest } from './draft/drafter.js';

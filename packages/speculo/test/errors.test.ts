@@ -5,6 +5,8 @@ import {
   EngineBusyError,
   EngineDisposedError,
   IncompatibleModelsError,
+  InvalidLogitsError,
+  locateInvalidLogits,
   ModelLoadError,
   serializeError,
   SpeculoError,
@@ -24,6 +26,7 @@ describe('typed errors', () => {
       [new WebGPUUnavailableError(), 'webgpu-unavailable', 'WebGPUUnavailableError'],
       [new EngineDisposedError(), 'engine-disposed', 'EngineDisposedError'],
       [new EngineBusyError(), 'engine-busy', 'EngineBusyError'],
+      [new InvalidLogitsError({ value: 'NaN' }), 'invalid-logits', 'InvalidLogitsError'],
     ];
     for (const [error, code, name] of cases) {
       expect(error).toBeInstanceOf(SpeculoError);
@@ -71,6 +74,22 @@ describe('serializeError / deserializeError', () => {
     expect(restored).toMatchObject({ code: 'model-load', model: 'org/m', file: 'onnx/model.onnx' });
     expect(restored.cause).toBeInstanceOf(TypeError);
     expect((restored.cause as Error).message).toBe('fetch failed');
+  });
+
+  it('round-trip InvalidLogitsError with where it happened', () => {
+    const original = new InvalidLogitsError({ value: 'Infinity', column: 17, model: 'draft', round: 3, row: 2 });
+    const restored = roundTrip(original);
+    expect(restored).toBeInstanceOf(InvalidLogitsError);
+    expect(restored).toMatchObject({ code: 'invalid-logits', value: 'Infinity', column: 17, model: 'draft', round: 3, row: 2, message: original.message });
+  });
+
+  it('InvalidLogitsError learns its location from its callers without losing what it knew', () => {
+    const found = new InvalidLogitsError({ value: 'NaN', column: 5 });
+    const located = locateInvalidLogits(locateInvalidLogits(found, { row: 1 }), { model: 'target', round: 4, row: 9 }) as InvalidLogitsError;
+    expect(located).toMatchObject({ value: 'NaN', column: 5, model: 'target', round: 4, row: 1 });
+    expect(located.message).toMatch(/^the target model produced NaN logits \(round 4, row 1, token 5\)/);
+    const other = new RangeError('x');
+    expect(locateInvalidLogits(other, { model: 'target' })).toBe(other);
   });
 
   it('round-trip the remaining Speculo errors by code', () => {

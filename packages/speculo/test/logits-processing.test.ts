@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { argmax, sampleFrom, toProbabilities, type SamplingParams } from '../src/sampling/logits-processing.js';
 import { createRng, type Rng } from '../src/sampling/prng.js';
+import { InvalidLogitsError } from '../src/errors.js';
 
 const plain: SamplingParams = { temperature: 1, topK: 0, topP: 1 };
 const f32 = (values: number[]): Float32Array => Float32Array.from(values);
@@ -49,9 +50,54 @@ describe('argmax', () => {
     expect(argmax(f32([-Infinity, -2, -2]))).toBe(1);
   });
 
-  it('never picks NaN', () => {
-    expect(argmax(f32([Number.NaN, 1, 2]))).toBe(2);
-    expect(argmax(f32([1, Number.NaN, 0]))).toBe(0);
+  it('refuses a row holding NaN anywhere, naming the column', () => {
+    for (const [row, column] of [
+      [[Number.NaN, 1, 2], 0],
+      [[1, Number.NaN, 0], 1],
+      [[1, 2, Number.NaN], 2],
+      [[3, 2, Number.NaN, 1], 2],
+    ] as [number[], number][]) {
+      let caught: unknown;
+      try {
+        argmax(f32(row));
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(InvalidLogitsError);
+      expect(caught).toMatchObject({ code: 'invalid-logits', value: 'NaN', column });
+    }
+  });
+
+  it('refuses +Infinity, which is an overflow, but keeps -Infinity, which masks a token', () => {
+    expect(() => argmax(f32([0, Infinity, 1]))).toThrow(InvalidLogitsError);
+    expect(() => argmax(f32([Infinity]))).toThrow(/\+Infinity logits/);
+    expect(argmax(f32([-Infinity, 0.5, -Infinity]))).toBe(1);
+  });
+
+  it('says what to do in its message', () => {
+    expect(() => argmax(f32([Number.NaN]))).toThrow(/fp16 overflow.*'q4' or 'fp32'.*'wasm'/);
+  });
+});
+
+describe('toProbabilities on invalid logits', () => {
+  const nanRow = () => f32([0.5, 1, Number.NaN, 2, -1]);
+  const infRow = () => f32([0.5, Infinity, 1, 2, -1]);
+
+  it('refuses NaN and +Infinity at every setting, greedy, top-k and top-p included', () => {
+    const settings: SamplingParams[] = [
+      plain,
+      { ...plain, temperature: 0 },
+      { ...plain, temperature: 0.7 },
+      { ...plain, topK: 2 },
+      { ...plain, topP: 0.5 },
+      { temperature: 1.3, topK: 3, topP: 0.9 },
+    ];
+    for (const params of settings) {
+      expect(() => toProbabilities(nanRow(), params)).toThrow(InvalidLogitsError);
+      expect(() => toProbabilities(infRow(), params)).toThrow(InvalidLogitsError);
+    }
+    expect(() => toProbabilities(nanRow(), plain)).toThrow(expect.objectContaining({ value: 'NaN', column: 2 }));
+    expect(() => toProbabilities(infRow(), plain)).toThrow(expect.objectContaining({ value: 'Infinity', column: 1 }));
   });
 });
 

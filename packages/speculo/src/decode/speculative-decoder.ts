@@ -1,6 +1,6 @@
 import { commitRound } from '../commit/round-commit.js';
-import { createAbortError, GuardrailAbortError } from '../errors.js';
-import type { Drafter, DraftProposal } from '../draft/drafter.js';
+import { createAbortError, GuardrailAbortError, locateInvalidLogits } from '../errors.js';
+import type { Drafter, DraftProposal, DraftRequest } from '../draft/drafter.js';
 import { GpuCopyBatch } from '../kv/gpu-copy-batch.js';
 import { MetricsRecorder } from '../metrics/metrics.js';
 import { logitsRow, type CausalLmRunner, type ForwardLogits } from '../models/causal-lm-runner.js';
@@ -133,10 +133,11 @@ export class SpeculativeDecoder {
       // Prefill: the target reads the whole prompt and picks the first token.
       this.throwIfAborted(request);
       const prefillStart = this.now();
-      const prefill = await target.forward(committed, true);
+      // Chunked so that ORT never materialises logits for every prompt position (see CausalLmRunner.prefill).
+      const prefill = await target.prefill(committed);
       const prefillMs = this.now() - prefillStart;
       metrics.recordPrefill(prefillMs);
-      const first = this.pick(logitsRow(prefill, prefill.rows - 1), request.sampling, rng);
+      const first = this.pickOrLocate(logitsRow(prefill, prefill.rows - 1), request.sampling, rng, { model: 'target', round: 0, row: 0 });
       const firstCommit = commitRound({ accepted: [], nextToken: first, eosTokenIds, remaining: request.maxNewTokens });
       committed.push(...firstCommit.tokens);
       metrics.recordFirstToken(this.now());
@@ -161,7 +162,7 @@ export class SpeculativeDecoder {
         const draftStart = this.now();
         const proposal =
           plan.gamma > 0 && drafter
-            ? await drafter.propose({ committed, maxTokens: plan.gamma, sampling: request.sampling, rng, targetVocabSize: prefill.vocabSize, continueAfter: plan.continueAfter })
+            ? await this.propose(drafter, { committed, maxTokens: plan.gamma, sampling: request.sampling, rng, targetVocabSize: prefill.vocabSize, continueAfter: plan.continueAfter }, round)
             : noProposal;
         const draftMs = proposal === noProposal ? 0 : this.now() - draftStart;
         if (proposal !== noProposal) metrics.recordDraft(draftMs, proposal.forwardPasses);
@@ -172,7 +173,7 @@ export class SpeculativeDecoder {
         const verifyLogits = await target.forward([committed[committed.length - 1]!, ...drafted]);
         // Only the forward pass counts as verify time; the acceptance test is the engine's own overhead.
         const verifyMs = this.now() - verifyStart;
-        const outcome = this.verify(drafted, proposal.probabilities, verifyLogits, request.sampling, rng);
+        const outcome = this.verify(drafted, proposal.probabilities, verifyLogits, request.sampling, rng, round);
 
         const accepted = drafted.slice(0, outcome.acceptedCount);
         const roundCommit = commitRound({ accepted, nextToken: outcome.nextToken, eosTokenIds, remaining });
@@ -254,13 +255,32 @@ export class SpeculativeDecoder {
     batch?.submit();
   }
 
-  private verify(drafted: number[], probabilities: (Float32Array | null)[], logits: ForwardLogits, sampling: SamplingParams, rng: Rng) {
-    if (sampling.temperature === 0) return verifyGreedy(drafted, logits.data, logits.vocabSize);
-    return verifySampling(drafted, probabilities, logits.data, logits.vocabSize, sampling, rng);
+  /** @throws {InvalidLogitsError} naming the draft and the round when a draft row holds NaN or +Infinity. */
+  private async propose(drafter: Drafter, request: DraftRequest, round: number): Promise<DraftProposal> {
+    try {
+      return await drafter.propose(request);
+    } catch (error) {
+      throw locateInvalidLogits(error, { model: 'draft', round });
+    }
   }
 
-  private pick(row: Float32Array, sampling: SamplingParams, rng: Rng): number {
-    return sampling.temperature === 0 ? argmax(row) : sampleFrom(toProbabilities(row, sampling), rng);
+  /** @throws {InvalidLogitsError} naming the target, the round and the row when a row holds NaN or +Infinity. */
+  private verify(drafted: number[], probabilities: (Float32Array | null)[], logits: ForwardLogits, sampling: SamplingParams, rng: Rng, round: number) {
+    try {
+      if (sampling.temperature === 0) return verifyGreedy(drafted, logits.data, logits.vocabSize);
+      return verifySampling(drafted, probabilities, logits.data, logits.vocabSize, sampling, rng);
+    } catch (error) {
+      throw locateInvalidLogits(error, { model: 'target', round });
+    }
+  }
+
+  /** Picks a token from one row; an InvalidLogitsError learns where the row came from. */
+  private pickOrLocate(row: Float32Array, sampling: SamplingParams, rng: Rng, where: { model: 'target'; round: number; row: number }): number {
+    try {
+      return sampling.temperature === 0 ? argmax(row) : sampleFrom(toProbabilities(row, sampling), rng);
+    } catch (error) {
+      throw locateInvalidLogits(error, where);
+    }
   }
 
   private throwIfAborted(request: DecodeRequest): void {

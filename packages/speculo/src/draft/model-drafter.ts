@@ -1,9 +1,13 @@
+import { locateInvalidLogits } from '../errors.js';
 import { argmax, sampleFrom, toProbabilities } from '../sampling/logits-processing.js';
 import type { GpuCopyBatch } from '../kv/gpu-copy-batch.js';
 import { logitsRow, type CausalLmRunner } from '../models/causal-lm-runner.js';
 import type { DraftProposal, DraftRequest, Drafter } from './drafter.js';
 
-/** Proposes tokens by running a small causal LM autoregressively over its own KV cache. */
+/**
+ * Proposes tokens by running a small causal LM autoregressively over its own KV cache.
+ * `propose` throws InvalidLogitsError (model `draft`, row = draft position) when a draft row holds NaN or +Infinity.
+ */
 export class ModelDrafter implements Drafter {
   readonly kind = 'model';
 
@@ -20,20 +24,26 @@ export class ModelDrafter implements Drafter {
     let forwardPasses = 0;
     let stoppedEarly = false;
     while (tokens.length < maxTokens) {
-      const logits = await this.runner.forward(feed, true);
+      // The first step catches up on the prompt (the whole of it in the first round): prefill keeps ORT from
+      // returning logits for every one of those positions. Later steps feed one token.
+      const logits = feed.length > 1 ? await this.runner.prefill(feed) : await this.runner.forward(feed, true);
       forwardPasses++;
       const row = alignVocabulary(logitsRow(logits, logits.rows - 1), targetVocabSize);
       let token: number;
       let confidence: number;
-      if (greedy) {
-        token = argmax(row);
-        confidence = softmaxAt(row, token);
-        probabilities.push(null);
-      } else {
-        const q = toProbabilities(row, sampling);
-        token = sampleFrom(q, rng);
-        confidence = q[token]!;
-        probabilities.push(q);
+      try {
+        if (greedy) {
+          token = argmax(row);
+          confidence = softmaxAt(row, token);
+          probabilities.push(null);
+        } else {
+          const q = toProbabilities(row, sampling);
+          token = sampleFrom(q, rng);
+          confidence = q[token]!;
+          probabilities.push(q);
+        }
+      } catch (error) {
+        throw locateInvalidLogits(error, { model: 'draft', row: tokens.length });
       }
       tokens.push(token);
       confidences.push(confidence);

@@ -1,4 +1,5 @@
 import { Tensor } from 'onnxruntime-web/webgpu';
+import { UnsupportedModelError } from '../errors.js';
 import type { GpuCopyBatch } from './gpu-copy-batch.js';
 
 /** One cache input of the model and the output that refreshes it, e.g. past_key_values.0.key ← present.0.key. */
@@ -13,6 +14,14 @@ export interface CacheSlot {
 
 const bytesPerElement = { float32: 4, float16: 2 } as const;
 
+/** Which model a cache belongs to, for the messages of the errors it raises. */
+export interface CacheOwner {
+  /** E.g. `target model "onnx-community/Qwen2.5-1.5B-Instruct"`. */
+  readonly name: string;
+  /** Reported as {@link UnsupportedModelError.architecture}. */
+  readonly architecture: string;
+}
+
 /**
  * The key/value cache of one causal LM, kept where ORT left it: GPU buffers on WebGPU, typed arrays on WASM.
  * Rolling back a rejected speculation cuts every tensor to a prefix of the sequence axis without downloading
@@ -22,7 +31,10 @@ export class KvCache {
   private tensors = new Map<string, Tensor>();
   private seqLength = 0;
 
-  constructor(readonly slots: readonly CacheSlot[]) {
+  constructor(
+    readonly slots: readonly CacheSlot[],
+    private readonly owner: CacheOwner = { name: 'the model', architecture: 'unknown' },
+  ) {
     this.reset();
   }
 
@@ -37,20 +49,46 @@ export class KvCache {
   }
 
   /**
-   * Takes the `present.*` outputs of a forward pass as the new cache and releases the tensors they replace
-   * (which were this pass's inputs and are no longer needed).
+   * Takes the `present.*` outputs of a forward pass that fed `fedTokens` tokens as the new cache and releases the
+   * tensors they replace (which were this pass's inputs and are no longer needed).
+   *
+   * Every output must hold exactly the old positions plus the fed ones, in the layout the cache was built for:
+   * rollback cuts a prefix of the sequence axis, which is only right for a cache that grows by what was fed. A
+   * windowed cache that drops old positions (or a head layout misread from config.json) would otherwise corrupt
+   * every later round without an error. Nothing is adopted when a check fails; the caller still owns `outputs`.
+   * @throws {UnsupportedModelError} when an output does not have that shape.
    */
-  adopt(outputs: Record<string, Tensor>): void {
-    let length = -1;
+  adopt(outputs: Record<string, Tensor>, fedTokens: number): void {
+    const expectedLength = this.seqLength + fedTokens;
     for (const slot of this.slots) {
       const next = outputs[slot.outputName];
-      if (!next) throw new Error(`the model returned no "${slot.outputName}" output`);
+      if (!next) throw new UnsupportedModelError(`${this.owner.name} returned no "${slot.outputName}" output`, this.owner.architecture);
+      const [, heads, length, headDim] = next.dims;
+      if (length !== expectedLength) {
+        throw new UnsupportedModelError(
+          `${this.owner.name} returned "${slot.outputName}" with ${length} positions after ${fedTokens} tokens were fed ` +
+            `on a cache of ${this.seqLength}, instead of ${expectedLength}: its cache does not grow by the fed tokens, so ` +
+            'it is windowed or static and cannot be cut back to the accepted prefix after rejected drafts. Use an ' +
+            'export whose KV cache grows with the sequence.',
+          this.owner.architecture,
+        );
+      }
+      if (heads !== slot.heads || headDim !== slot.headDim) {
+        throw new UnsupportedModelError(
+          `${this.owner.name} returned "${slot.outputName}" as [${next.dims.join(', ')}], but the cache layout read from ` +
+            `the model is ${slot.heads} key/value heads of ${slot.headDim}; check num_key_value_heads and head_dim in ` +
+            'config.json.',
+          this.owner.architecture,
+        );
+      }
+    }
+    for (const slot of this.slots) {
+      const next = outputs[slot.outputName]!;
       const previous = this.tensors.get(slot.inputName);
       if (previous && previous !== next) previous.dispose();
       this.tensors.set(slot.inputName, next);
-      length = next.dims[2]!;
     }
-    this.seqLength = Math.max(length, 0);
+    this.seqLength = expectedLength;
   }
 
   /**

@@ -2,8 +2,8 @@ import { GpuCopyBatch } from '../kv/gpu-copy-batch.js';
 import { buildProfile, type DeviceProfile, type DeviceProfileKey } from '../schedule/device-profile.js';
 import type { CausalLmRunner } from './causal-lm-runner.js';
 
-/** What calibration needs of a model: a forward pass over its cache, and cutting the cache back. */
-export type CalibratedRunner = Pick<CausalLmRunner, 'forward' | 'truncate' | 'reset'>;
+/** What calibration needs of a model: filling its cache, a forward pass over it, and cutting the cache back. */
+export type CalibratedRunner = Pick<CausalLmRunner, 'forward' | 'prefill' | 'truncate' | 'reset'>;
 
 export interface CalibrationOptions {
   /** Longest verify pass measured: 1..maxVerifyTokens tokens (γ up to maxVerifyTokens − 1). Default 9. */
@@ -75,11 +75,12 @@ export async function calibrateProfile(key: DeviceProfileKey, target: Calibrated
   const draftStep = (i: number) => (draft ? timeForward(draft, [context[i % context.length]!], false) : Promise.resolve(null));
 
   try {
+    // Only the cache matters here: prefill fills it without asking for logits at every context position.
     target.reset();
-    await target.forward(context, true);
+    await target.prefill(context);
     if (draft) {
       draft.reset();
-      await draft.forward(context, true);
+      await draft.prefill(context);
     }
 
     const warmUpStart = now();

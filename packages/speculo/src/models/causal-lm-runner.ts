@@ -1,17 +1,16 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-web/webgpu';
-import { KvCache, type CacheSlot } from '../kv/kv-cache.js';
+import { UnsupportedModelError } from '../errors.js';
+import { KvCache } from '../kv/kv-cache.js';
 import type { GpuCopyBatch } from '../kv/gpu-copy-batch.js';
+import { architectureOf, checkDecoderContract, type DecoderConfig, type DecoderContract } from './decoder-contract.js';
+import { float16ToFloat32 } from './float16.js';
+
+export { checkDecoderContract, findCacheSlots, type DecoderConfig, type DecoderContract, type DecoderSession } from './decoder-contract.js';
 
 /** The part of a transformers.js causal LM that the runner needs: its decoder session and config. */
 export interface LoadedCausalLM {
   sessions: Record<string, InferenceSession>;
-  config: {
-    model_type?: string;
-    vocab_size?: number;
-    normalized_config?: { num_heads?: number; dim_kv?: number };
-    max_position_embeddings?: number;
-    [key: string]: unknown;
-  };
+  config: DecoderConfig;
 }
 
 /** Logits of one forward pass: `rows` positions of `vocabSize` floats each, in one contiguous array. */
@@ -26,26 +25,63 @@ export function logitsRow(logits: ForwardLogits, i: number): Float32Array {
   return logits.data.subarray(i * logits.vocabSize, (i + 1) * logits.vocabSize);
 }
 
+export interface CausalLmRunnerOptions {
+  /**
+   * Which model this is, in error messages: e.g. `target model "onnx-community/Qwen2.5-1.5B-Instruct"`. Defaults to
+   * the config's `_name_or_path`.
+   */
+  name?: string;
+  /**
+   * Most bytes of logits one {@link CausalLmRunner.prefill} pass may ask ORT for. Default 32 MiB: about 55 tokens
+   * per pass at Qwen2.5's 151,936 columns, where a 2,048-token prompt in one pass would return 1.2 GB.
+   */
+  prefillLogitsBudgetBytes?: number;
+}
+
+const defaultPrefillLogitsBudgetBytes = 32 * 1024 * 1024;
+
+/**
+ * How many prompt tokens one prefill pass may feed so that its logits block, `tokens × vocabSize × bytesPerLogit`,
+ * stays within `budgetBytes`; at least 1.
+ */
+export function prefillChunkTokens(vocabSize: number, bytesPerLogit: number, budgetBytes: number): number {
+  return Math.max(1, Math.floor(budgetBytes / (vocabSize * bytesPerLogit)));
+}
+
 /**
  * Runs one causal LM's decoder session token-chunk by token-chunk over its own KV cache. It calls ORT directly
  * (not transformers.js's forward) so that it owns every cache tensor and can cut the cache back after a
  * rejected speculation.
+ *
+ * Constructing it checks the session against what speculation needs ({@link checkDecoderContract}), so an unusable
+ * export is refused while the engine loads.
  */
 export class CausalLmRunner {
   readonly cache: KvCache;
+  /** Who this model is in messages. */
+  readonly name: string;
   private readonly session: InferenceSession;
-  private readonly wantsPositionIds: boolean;
-  private readonly wantsLogitsToKeep: boolean;
-  private readonly wantsCacheBranch: boolean;
+  private readonly contract: DecoderContract;
+  private readonly prefillBudgetBytes: number;
+  /** Logits width seen in a pass, for exports that declare it nowhere. */
+  private observedVocabSize: number | null = null;
 
-  constructor(model: LoadedCausalLM) {
+  /** @throws {UnsupportedModelError} when the export cannot be driven speculatively (see {@link checkDecoderContract}). */
+  constructor(model: LoadedCausalLM, options: CausalLmRunnerOptions = {}) {
+    this.name = options.name ?? `model "${String(model.config['_name_or_path'] ?? model.config.model_type ?? 'unknown')}"`;
     const session = model.sessions['model'] ?? model.sessions['decoder_model_merged'];
-    if (!session) throw new Error('the model has no decoder session ("model" or "decoder_model_merged")');
+    if (!session) {
+      throw new UnsupportedModelError(
+        `${this.name} has no decoder session ("model" or "decoder_model_merged"); the engine drives a decoder-only causal LM`,
+        architectureOf(model.config),
+      );
+    }
     this.session = session;
-    this.cache = new KvCache(findCacheSlots(session, model.config));
-    this.wantsPositionIds = session.inputNames.includes('position_ids');
-    this.wantsLogitsToKeep = session.inputNames.includes('num_logits_to_keep');
-    this.wantsCacheBranch = session.inputNames.includes('use_cache_branch');
+    this.contract = checkDecoderContract(session, model.config, this.name);
+    this.cache = new KvCache(this.contract.cacheSlots, { name: this.name, architecture: architectureOf(model.config) });
+    const budget = options.prefillLogitsBudgetBytes ?? defaultPrefillLogitsBudgetBytes;
+    if (!(budget > 0)) throw new RangeError(`prefillLogitsBudgetBytes must be positive, got ${budget}`);
+    this.prefillBudgetBytes = budget;
   }
 
   /** Positions already in the cache. */
@@ -53,35 +89,49 @@ export class CausalLmRunner {
     return this.cache.length;
   }
 
+  /** Columns of a logits row, when the export or config.json declares it (or a pass has shown it). */
+  get vocabSize(): number | null {
+    return this.contract.vocabSize ?? this.observedVocabSize;
+  }
+
   /**
    * Feeds `tokens` after what the cache holds and returns the logits at every fed position; the cache grows by
-   * `tokens.length`. With `lastOnly`, only the last row is copied out (prefill, draft steps).
+   * `tokens.length`. With `lastOnly`, only the last row is copied out (draft steps). To feed a long sequence of
+   * which only the last row matters, use {@link prefill}: this returns ORT's whole `[1, tokens, vocab]` block.
    */
   async forward(tokens: readonly number[], lastOnly = false): Promise<ForwardLogits> {
-    if (tokens.length === 0) throw new Error('forward needs at least one token');
-    const past = this.cache.length;
-    const total = past + tokens.length;
-    const feeds: Record<string, Tensor> = {
-      input_ids: new Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
-      attention_mask: new Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
-      ...this.cache.feeds(),
-    };
-    if (this.wantsPositionIds) {
-      const positions = new BigInt64Array(tokens.length);
-      for (let i = 0; i < tokens.length; i++) positions[i] = BigInt(past + i);
-      feeds['position_ids'] = new Tensor('int64', positions, [1, tokens.length]);
+    const logitsTensor = await this.run(tokens, lastOnly ? 1 : 0);
+    try {
+      return await readLogits(logitsTensor, lastOnly);
+    } finally {
+      logitsTensor.dispose();
     }
-    // 0 asks exports that support it for logits at every position, which verification needs.
-    if (this.wantsLogitsToKeep) feeds['num_logits_to_keep'] = new Tensor('int64', BigInt64Array.of(lastOnly ? 1n : 0n), []);
-    if (this.wantsCacheBranch) feeds['use_cache_branch'] = new Tensor('bool', Uint8Array.of(past > 0 ? 1 : 0), [1]);
+  }
 
-    const outputs = (await this.session.run(feeds)) as Record<string, Tensor>;
-    this.cache.adopt(outputs);
-    const logitsTensor = outputs['logits'];
-    if (!logitsTensor) throw new Error('the model returned no "logits" output');
-    const logits = await readLogits(logitsTensor, lastOnly);
-    logitsTensor.dispose();
-    return logits;
+  /**
+   * Feeds a long sequence (a prompt, or the text a draft model has not seen yet) and returns the logits of its last
+   * position only, as one row; the cache grows by `tokens.length`.
+   *
+   * ORT materialises logits for every fed position: a 2,048-token prompt at 151,936 columns is 1.2 GB. So the
+   * sequence goes in chunks whose logits stay within the runner's budget (`prefillLogitsBudgetBytes`), each chunk
+   * on the cache of the ones before, as verification does, and each chunk's logits are released at once. One
+   * pass suffices when the export has a `num_logits_to_keep` input (it then computes the last row alone) or when
+   * the sequence fits one chunk.
+   */
+  async prefill(tokens: readonly number[]): Promise<ForwardLogits> {
+    if (tokens.length === 0) throw new Error('prefill needs at least one token');
+    if (this.contract.hasLogitsToKeep) return this.forward(tokens, true);
+    let start = 0;
+    // With the width declared nowhere, one token learns it at the cost of one small pass.
+    if (this.vocabSize === null && tokens.length > 1) {
+      (await this.run(tokens.slice(0, 1), 0)).dispose();
+      start = 1;
+    }
+    const chunk = prefillChunkTokens(this.vocabSize ?? 1, this.contract.bytesPerLogit, this.prefillBudgetBytes);
+    for (; tokens.length - start > chunk; start += chunk) {
+      (await this.run(tokens.slice(start, start + chunk), 0)).dispose();
+    }
+    return this.forward(tokens.slice(start), true);
   }
 
   /** Cuts the cache back to its first `keep` positions (GPU copies are queued on `batch`). */
@@ -96,6 +146,44 @@ export class CausalLmRunner {
   dispose(): void {
     this.cache.dispose();
   }
+
+  /**
+   * One pass over `tokens` on the cache; adopts the new cache and returns the logits tensor, which the caller
+   * disposes. `logitsToKeep` (0 = every position) reaches exports with a `num_logits_to_keep` input.
+   */
+  private async run(tokens: readonly number[], logitsToKeep: number): Promise<Tensor> {
+    if (tokens.length === 0) throw new Error('forward needs at least one token');
+    const past = this.cache.length;
+    const total = past + tokens.length;
+    const feeds: Record<string, Tensor> = {
+      input_ids: new Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
+      attention_mask: new Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      ...this.cache.feeds(),
+    };
+    if (this.contract.hasPositionIds) {
+      const positions = new BigInt64Array(tokens.length);
+      for (let i = 0; i < tokens.length; i++) positions[i] = BigInt(past + i);
+      feeds['position_ids'] = new Tensor('int64', positions, [1, tokens.length]);
+    }
+    // 0 asks exports that support it for logits at every position, which verification needs.
+    if (this.contract.hasLogitsToKeep) feeds['num_logits_to_keep'] = new Tensor('int64', BigInt64Array.of(BigInt(logitsToKeep)), []);
+    if (this.contract.hasCacheBranch) feeds['use_cache_branch'] = new Tensor('bool', Uint8Array.of(past > 0 ? 1 : 0), [1]);
+
+    const outputs = (await this.session.run(feeds)) as Record<string, Tensor>;
+    const logitsTensor = outputs['logits'];
+    try {
+      if (!logitsTensor) throw new Error(`${this.name} returned no "logits" output`);
+      this.cache.adopt(outputs, tokens.length);
+    } catch (error) {
+      // Nothing was adopted: the outputs of this pass are ours to release (on WebGPU, present.* are GPU buffers),
+      // except any that is one of the cache's own tensors handed back.
+      const cached = new Set(Object.values(this.cache.feeds()));
+      for (const tensor of Object.values(outputs)) if (!cached.has(tensor)) tensor.dispose();
+      throw error;
+    }
+    this.observedVocabSize ??= logitsTensor.dims[2] ?? null;
+    return logitsTensor;
+  }
 }
 
 /** Float16Array exists only in newer runtimes (and TypeScript's newest lib). */
@@ -108,7 +196,8 @@ async function readLogits(tensor: Tensor, lastOnly: boolean): Promise<ForwardLog
   const rows = rowsAll - firstRow;
   let data: Float32Array;
   if (raw instanceof Float32Array) {
-    data = raw.subarray(firstRow * vocabSize);
+    // A copy of the last row, not a view: a view would keep the whole block's buffer alive as long as the row.
+    data = lastOnly ? raw.slice(firstRow * vocabSize) : raw;
   } else if (raw instanceof Uint16Array) {
     data = float16ToFloat32(raw.subarray(firstRow * vocabSize));
   } else if (Float16 && raw instanceof Float16) {
@@ -117,41 +206,4 @@ async function readLogits(tensor: Tensor, lastOnly: boolean): Promise<ForwardLog
     throw new Error(`unsupported logits type ${tensor.type}`);
   }
   return { data, rows, vocabSize };
-}
-
-function float16ToFloat32(half: Uint16Array): Float32Array {
-  const out = new Float32Array(half.length);
-  for (let i = 0; i < half.length; i++) {
-    const h = half[i]!;
-    const sign = h & 0x8000 ? -1 : 1;
-    const exponent = (h >> 10) & 0x1f;
-    const fraction = h & 0x3ff;
-    out[i] =
-      exponent === 0
-        ? sign * 2 ** -14 * (fraction / 1024)
-        : exponent === 31
-          ? fraction ? NaN : sign * Infinity
-          : sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-  }
-  return out;
-}
-
-/** Pairs each `past_key_values.*` input with its `present.*` output and reads the head layout. */
-export function findCacheSlots(session: InferenceSession, config: LoadedCausalLM['config']): CacheSlot[] {
-  const slots: CacheSlot[] = [];
-  for (const meta of session.inputMetadata) {
-    if (!meta.name.startsWith('past_key_values.')) continue;
-    const outputName = meta.name.replace('past_key_values.', 'present.');
-    if (!session.outputNames.includes(outputName)) {
-      throw new Error(`cache input "${meta.name}" has no matching output "${outputName}"`);
-    }
-    const shape = meta.isTensor ? meta.shape : [];
-    const heads = typeof shape[1] === 'number' ? shape[1] : config.normalized_config?.num_heads;
-    const headDim = typeof shape[3] === 'number' ? shape[3] : config.normalized_config?.dim_kv;
-    const type = meta.isTensor ? meta.type : 'float32';
-    if (!heads || !headDim) throw new Error(`cannot tell the head layout of cache input "${meta.name}"`);
-    if (type !== 'float32' && type !== 'float16') throw new Error(`cache input "${meta.name}" has unsupported type ${type}`);
-    slots.push({ inputName: meta.name, outputName, heads, headDim, dataType: type });
-  }
-  return slots;
 }

@@ -1,3 +1,4 @@
+import { InvalidLogitsError } from '../errors.js';
 import type { Rng } from './prng.js';
 
 /**
@@ -18,17 +19,26 @@ export function isGreedy(params: SamplingParams): boolean {
   return params.temperature === 0;
 }
 
-/** Index of the largest value; ties go to the lowest index so greedy decoding is deterministic. */
+/**
+ * Index of the largest value; ties go to the lowest index so greedy decoding is deterministic.
+ * @throws {InvalidLogitsError} when the row holds a NaN or its maximum is +Infinity: no token can be chosen from
+ * it (an fp16 overflow in the model, typically), and skipping the bad values would emit an arbitrary token.
+ */
 export function argmax(row: Float32Array): number {
   let best = 0;
   let bestValue = row[0];
+  if (bestValue !== bestValue) throw new InvalidLogitsError({ value: 'NaN', column: 0 });
   for (let i = 1; i < row.length; i++) {
-    // NaN never compares greater, so a NaN logit can never win.
-    if (row[i] > bestValue || (bestValue !== bestValue && row[i] === row[i])) {
+    const value = row[i];
+    // `!(value <= bestValue)` is `value > bestValue` that is also true for NaN: the scan costs no extra
+    // comparison per column, and the NaN test runs only on the rare new maximum.
+    if (!(value <= bestValue)) {
+      if (value !== value) throw new InvalidLogitsError({ value: 'NaN', column: i });
       best = i;
-      bestValue = row[i];
+      bestValue = value;
     }
   }
+  if (bestValue === Infinity) throw new InvalidLogitsError({ value: 'Infinity', column: best });
   return best;
 }
 
@@ -101,10 +111,23 @@ function assertSamplingParams({ temperature, topK, topP }: SamplingParams): void
   if (!(topP > 0 && topP <= 1)) throw new RangeError(`topP must be in (0, 1], got ${topP}`);
 }
 
+/**
+ * Softmax over the row. Its max pass doubles as the NaN / +Infinity check (see {@link argmax}): filtering never
+ * removes a NaN (comparisons with it are false), so any NaN in the logits reaches this pass.
+ */
 function softmaxInPlace(values: Float32Array): void {
   let max = -Infinity;
-  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
-  if (!Number.isFinite(max)) {
+  let maxIndex = -1;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (!(value <= max)) {
+      if (value !== value) throw new InvalidLogitsError({ value: 'NaN', column: i });
+      max = value;
+      maxIndex = i;
+    }
+  }
+  if (max === Infinity) throw new InvalidLogitsError({ value: 'Infinity', column: maxIndex });
+  if (max === -Infinity) {
     throw new RangeError(`logits must contain a finite maximum, got ${max}`);
   }
   // Sum in float64: 150k float32 additions would otherwise lose several digits.

@@ -1,3 +1,4 @@
+import { locateInvalidLogits } from '../errors.js';
 import { argmax } from '../sampling/logits-processing.js';
 import { assertTargetRows, logitsRow, type VerifyOutcome } from './verify-outcome.js';
 
@@ -10,6 +11,7 @@ export type { VerifyOutcome } from './verify-outcome.js';
  *
  * `targetLogits` holds γ + 1 rows of `vocabSize`: row i is the target's prediction after the i-th fed token,
  * where row 0 follows the last committed token and so predicts draft token 0, and row γ gives the bonus.
+ * @throws {InvalidLogitsError} (with its `row`) when an examined row holds NaN or +Infinity.
  */
 export function verifyGreedy(
   draftTokens: ArrayLike<number>,
@@ -18,9 +20,15 @@ export function verifyGreedy(
 ): VerifyOutcome {
   const draftCount = draftTokens.length;
   assertTargetRows(draftCount, targetLogits, vocabSize);
-  for (let i = 0; i < draftCount; i++) {
-    const targetToken = argmax(logitsRow(targetLogits, i, vocabSize));
-    if (targetToken !== draftTokens[i]) return { acceptedCount: i, nextToken: targetToken };
+  let row = 0;
+  try {
+    for (; row < draftCount; row++) {
+      const targetToken = argmax(logitsRow(targetLogits, row, vocabSize));
+      if (targetToken !== draftTokens[row]) return { acceptedCount: row, nextToken: targetToken };
+    }
+    return { acceptedCount: draftCount, nextToken: argmax(logitsRow(targetLogits, draftCount, vocabSize)) };
+  } catch (error) {
+    // argmax sees one row; the row index is what tells a reader which draft position the bad logits scored.
+    throw locateInvalidLogits(error, { row });
   }
-  return { acceptedCount: draftCount, nextToken: argmax(logitsRow(targetLogits, draftCount, vocabSize)) };
 }

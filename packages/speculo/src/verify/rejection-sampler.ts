@@ -1,3 +1,4 @@
+import { locateInvalidLogits } from '../errors.js';
 import { isGreedy, sampleFrom, toProbabilities, type SamplingParams } from '../sampling/logits-processing.js';
 import type { Rng } from '../sampling/prng.js';
 import { verifyGreedy } from './greedy-verifier.js';
@@ -32,6 +33,7 @@ function scratchRows(vocabSize: number): void {
  * - Temperature 0 delegates to {@link verifyGreedy}, the limit of this rule when p and q are one-hot.
  *
  * Consumes one `rng` draw per examined draft token plus one for the final token, so a seed reproduces a run.
+ * @throws {InvalidLogitsError} (with its `row`) when an examined target row holds NaN or +Infinity.
  */
 export function verifySampling(
   draftTokens: ArrayLike<number>,
@@ -50,28 +52,34 @@ export function verifySampling(
   }
   scratchRows(vocabSize);
 
-  for (let i = 0; i < draftCount; i++) {
-    const token = draftTokens[i];
-    const q = draftProbs[i];
-    if (q !== null && q.length !== vocabSize) {
-      throw new RangeError(`draftProbs[${i}] has length ${q.length}, expected vocabSize ${vocabSize}`);
+  let row = 0;
+  try {
+    for (; row < draftCount; row++) {
+      const token = draftTokens[row];
+      const q = draftProbs[row];
+      if (q !== null && q.length !== vocabSize) {
+        throw new RangeError(`draftProbs[${row}] has length ${q.length}, expected vocabSize ${vocabSize}`);
+      }
+      const p = toProbabilities(logitsRow(targetLogits, row, vocabSize), params, targetProbs);
+      const pToken = p[token];
+      const qToken = q === null ? 1 : q[token];
+      if (!(qToken > 0)) {
+        throw new RangeError(
+          `draft token ${token} at position ${row} has probability ${qToken} under its own draft distribution; ` +
+            'draftProbs must be the distribution the token was sampled from',
+        );
+      }
+      // u < p/q written without the division; when p ≥ q it always holds, as min(1, ·) requires.
+      if (rng.next() * qToken < pToken) continue;
+      return { acceptedCount: row, nextToken: sampleResidual(p, q, token, rng) };
     }
-    const p = toProbabilities(logitsRow(targetLogits, i, vocabSize), params, targetProbs);
-    const pToken = p[token];
-    const qToken = q === null ? 1 : q[token];
-    if (!(qToken > 0)) {
-      throw new RangeError(
-        `draft token ${token} at position ${i} has probability ${qToken} under its own draft distribution; ` +
-          'draftProbs must be the distribution the token was sampled from',
-      );
-    }
-    // u < p/q written without the division; when p ≥ q it always holds, as min(1, ·) requires.
-    if (rng.next() * qToken < pToken) continue;
-    return { acceptedCount: i, nextToken: sampleResidual(p, q, token, rng) };
-  }
 
-  const bonusProbs = toProbabilities(logitsRow(targetLogits, draftCount, vocabSize), params, targetProbs);
-  return { acceptedCount: draftCount, nextToken: sampleFrom(bonusProbs, rng) };
+    const bonusProbs = toProbabilities(logitsRow(targetLogits, draftCount, vocabSize), params, targetProbs);
+    return { acceptedCount: draftCount, nextToken: sampleFrom(bonusProbs, rng) };
+  } catch (error) {
+    // toProbabilities sees one row; the row index says which draft position the bad logits scored.
+    throw locateInvalidLogits(error, { row });
+  }
 }
 
 /** Draws from normalise(max(0, p − q)); q null means one-hot on `rejectedToken`. */

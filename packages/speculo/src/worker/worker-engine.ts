@@ -118,7 +118,17 @@ export class WorkerEngine {
       await target.model.dispose();
       throw e;
     }
-    return this.install(target, draft, { backend, adapter, files, options, guardrails, onProgress });
+    try {
+      return await this.install(target, draft, { backend, adapter, files, options, guardrails, onProgress });
+    } catch (e) {
+      // The engine loaded these models: when install refuses them (an export speculation cannot drive) before the
+      // engine holds them, nobody else can free them.
+      if (!this.engine) {
+        await target.model.dispose();
+        await draft?.model.dispose();
+      }
+      throw e;
+    }
   }
 
   /**
@@ -146,8 +156,16 @@ export class WorkerEngine {
 
   private async install(target: LoadedModel, draft: LoadedModel | null, setup: Setup): Promise<EngineInfo> {
     const { backend, adapter, files, options } = setup;
-    const targetRunner = new CausalLmRunner(target.model as unknown as LoadedCausalLM);
-    const draftRunner = draft ? new CausalLmRunner(draft.model as unknown as LoadedCausalLM) : null;
+    // Constructing a runner checks the export against what speculation needs, so an unusable one is refused here,
+    // at load, by name.
+    const targetRunner = new CausalLmRunner(target.model as unknown as LoadedCausalLM, { name: `target model "${target.id}"` });
+    let draftRunner: CausalLmRunner | null = null;
+    try {
+      draftRunner = draft ? new CausalLmRunner(draft.model as unknown as LoadedCausalLM, { name: `draft model "${draft.id}"` }) : null;
+    } catch (e) {
+      targetRunner.dispose();
+      throw e;
+    }
     const maxSequenceLength = Math.min(maxPositionsOf(target), draft ? maxPositionsOf(draft) : Infinity);
     const gpuDevice = backend === 'webgpu' ? ((await ortEnv.webgpu.device) as GPUDevice) : null;
     const decoder = new SpeculativeDecoder({

@@ -14,14 +14,23 @@ class SimulatedDevice {
   passes = 0;
   constructor(private readonly warmUp: (pass: number) => number) {}
 
+  /** Token counts of every forward pass, to check how the context was fed. */
+  readonly forwardLengths: number[] = [];
+
   runner(base: number, slope: number): CalibratedRunner & { length: number } {
     const device = this;
     return {
       length: 0,
       async forward(tokens: readonly number[]): Promise<ForwardLogits> {
+        device.forwardLengths.push(tokens.length);
         device.time += (base + slope * (tokens.length - 1)) * device.warmUp(device.passes++);
         this.length += tokens.length;
         return { data: new Float32Array(0), rows: tokens.length, vocabSize: 0 };
+      },
+      // Filling the context is not timed: only its effect on the cache matters.
+      async prefill(tokens: readonly number[]): Promise<ForwardLogits> {
+        this.length += tokens.length;
+        return { data: new Float32Array(0), rows: 1, vocabSize: 0 };
       },
       truncate(keep: number) {
         this.length = Math.min(this.length, keep);
@@ -75,6 +84,13 @@ describe('calibrateProfile', () => {
     // 10 steps stand for the warm-up; the first timed pass comes after 2 s of (virtual) device time.
     expect(steps[10]![2]).toBeGreaterThan(2000);
     expect(total).toBe(10 + 6 * 9 * 2);
+  });
+
+  it('fills the context through prefill, never asking for logits at every context position', async () => {
+    const device = new SimulatedDevice(() => 1);
+    await calibrateProfile(key, device.runner(10, 1), device.runner(0.5, 0), { gpuDevice: null, now: () => device.time, contextTokens: 64 });
+    expect(device.forwardLengths.length).toBeGreaterThan(0);
+    expect(Math.max(...device.forwardLengths)).toBeLessThanOrEqual(9);
   });
 
   it('prices a lookup drafter at zero and refuses a degenerate setup', async () => {
