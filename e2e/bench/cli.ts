@@ -55,7 +55,8 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof options; strict: tru
 const usage = `usage: npm run bench -- [--prompts FILE.jsonl] (--pair NAME | --target ID --draft ID) [options]
 
   --prompts FILE          Spec-Bench or plain JSONL (default: ../shared/benchmarks/spec-bench-dev.jsonl when present)
-  --pair NAME             fixture | ctrl-80 | qwen2.5-0.5b-1.5b | smollm2-360m-1.7b
+  --pair NAME             fixture | ctrl-80 | gqa | gqa-qk-norm | gqa-sliding | optimum | mha | large-vocab |
+                          qwen2.5-0.5b-1.5b | smollm2-360m-1.7b
   --target ID --draft ID  any pair (Hub ids or fixture names); --dtype D for both models
   --backends LIST         webgpu,wasm (default both)
   --gpu PROFILE[,…]       WebGPU adapter profile: swiftshader (CPU, default) | system (a real GPU)
@@ -70,7 +71,7 @@ const usage = `usage: npm run bench -- [--prompts FILE.jsonl] (--pair NAME | --t
   --bad-lines fail|skip   a bad input line fails the run (default) or is skipped and reported
   --out DIR               where run-<timestamp>.{json,md,svg} go (default bench-results)
   --suite NAME            a fixed suite instead: engine | drafters | scheduler (with --backends, --gpu, --max-new-tokens, --repeat, --out;
-                          engine and scheduler also take --draft a,b: a subset of their controllable drafts)`;
+                          engine and scheduler also take --draft a,b: a subset of their drafts, e.g. ctrl-draft-80,large-vocab-draft)`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;

@@ -20,7 +20,7 @@ export interface SuiteDefinition {
 
 export const suites: Record<string, SuiteDefinition> = {
   engine: {
-    description: 'transformers.js generate() vs target-only vs speculative on the ctrl fixtures',
+    description: 'transformers.js generate() vs target-only vs speculative on the ctrl fixtures and the Qwen2.5-sized large-vocab pair',
     async load() {
       const m = await import('./suites/engine-suite.js');
       return { defaults: m.defaultEngineSuite, run: (b, p, o) => m.runEngineSuite(b, p, o as typeof m.defaultEngineSuite), print: (r) => m.printEngineTable(r as never) };

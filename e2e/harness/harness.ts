@@ -29,6 +29,10 @@ const harness = {
   async transformersGreedy(model: string, device: 'webgpu' | 'wasm', prompt: string, maxNewTokens: number) {
     return withSmokeWorker((smoke) => smoke.greedy(model, device, prompt, maxNewTokens));
   },
+  /** transformers.js generate() on `prompts` and the verify-versus-steps logits check, on one loaded model. */
+  async referenceChecks(model: string, device: 'webgpu' | 'wasm', dtype: 'fp32' | 'q4' | 'q4f16', prompts: string[], maxNewTokens: number, verifyPromptIds: number[], chunk: number[]) {
+    return withSmokeWorker((smoke) => smoke.referenceChecks(model, device, dtype, prompts, maxNewTokens, verifyPromptIds, chunk));
+  },
   /** Loads a pair with transformers.js in a worker of the app's own and attaches it to Speculo's WorkerEngine there. */
   async attachedGenerate(target: string, draft: string, device: 'webgpu' | 'wasm', prompt: string, maxNewTokens: number) {
     return withSmokeWorker((smoke) => smoke.attachedGenerate(target, draft, device, prompt, maxNewTokens));
@@ -41,12 +45,12 @@ const harness = {
   },
   /** A long-lived transformers.js worker for baseline timings (one model load, many timed runs). */
   baselineWorker: null as null | { worker: Worker; api: ReturnType<typeof wrap<TransformersSmoke>> },
-  async timeTransformersGenerate(model: string, device: 'webgpu' | 'wasm', promptIds: number[], maxNewTokens: number) {
+  async timeTransformersGenerate(model: string, device: 'webgpu' | 'wasm', promptIds: number[], maxNewTokens: number, dtype: 'fp32' | 'q4' | 'q4f16' = 'fp32') {
     if (!harness.baselineWorker) {
       const worker = new Worker(new URL('./transformers-smoke.worker.ts', import.meta.url), { type: 'module' });
       harness.baselineWorker = { worker, api: wrap<TransformersSmoke>(worker) };
     }
-    return harness.baselineWorker.api.timeGenerate(model, device, promptIds, maxNewTokens);
+    return harness.baselineWorker.api.timeGenerate(model, device, promptIds, maxNewTokens, dtype);
   },
   closeBaselineWorker() {
     harness.baselineWorker?.worker.terminate();

@@ -12,6 +12,7 @@ import { CausalLmRunner, type LoadedCausalLM } from '../models/causal-lm-runner.
 import { eosTokenIdsOf } from '../models/describe-model.js';
 import { loadModelHeader, loadModelWeights, type LoadedModel } from '../models/load-model.js';
 import { configureTransformers } from '../runtime/configure-transformers.js';
+import { assertDtypeRunsOn, dtypeToLoad } from '../runtime/dtype-support.js';
 import { ProfileStore } from '../runtime/profile-store.js';
 import { selectBackend } from '../runtime/select-backend.js';
 import { parseDeviceProfile, profileKeyId, type DeviceProfile, type DeviceProfileKey } from '../schedule/device-profile.js';
@@ -107,6 +108,11 @@ export class WorkerEngine {
     const targetHeader = await loadModelHeader({ ...common, id: options.target, role: 'target', files: files.target });
     const draftHeader = options.draft ? await loadModelHeader({ ...common, id: options.draft, role: 'draft', files: files.draft }) : null;
     checkPair(targetHeader, draftHeader);
+    for (const [header, dtype] of [[targetHeader, dtypes.target], [draftHeader, dtypes.draft]] as const) {
+      if (!header) continue;
+      const architecture = String((header.config['architectures'] as string[] | undefined)?.[0] ?? header.config['model_type'] ?? 'unknown');
+      assertDtypeRunsOn({ role: header.role, id: header.id, dtype: dtypeToLoad(dtype, header.config, backend), architecture }, backend, adapter);
+    }
 
     const target = await loadModelWeights(targetHeader, { ...common, id: options.target, role: 'target', files: files.target, backend, dtype: dtypes.target ?? 'auto' });
     let draft: LoadedModel | null = null;
