@@ -16,7 +16,10 @@ interface Family {
   transformersCannotRun?: boolean;
   /** Only a q4f16 file exists. */
   fp16Only?: boolean;
-  /** Fewer prompts on SwiftShader: 151,936 columns per row make every WebGPU pass there slow. */
+  /**
+   * Not on SwiftShader: there one pass of this 2-layer model over 151,936 logits columns takes about 5.5 s (transformers.js
+   * alone is as slow), so the test would take most of an hour; WASM and real GPUs run it.
+   */
   large?: boolean;
 }
 
@@ -47,8 +50,6 @@ const prompts = [
 const maxNewTokens = 10;
 const gammas = [1, 4, 8];
 
-test.describe.configure({ mode: 'serial' });
-
 /** The dtype this browser can run: q4f16 needs shader-f16 on WebGPU. */
 async function dtypeFor(page: Page, device: 'webgpu' | 'wasm'): Promise<'q4' | 'q4f16'> {
   if (device === 'wasm') return 'q4f16';
@@ -61,7 +62,8 @@ async function createEngine(page: Page, options: Record<string, unknown>, instru
 }
 
 for (const family of families) {
-  test(`${family.title}: speculative output equals target-only, verify equals steps, target-only equals transformers.js, no GPU buffer left`, async ({ page }, testInfo) => {
+  const refusedWithoutF16 = family.fp16Only ? ' (refused by name on WebGPU without shader-f16)' : '';
+  test(`${family.title}: speculative output equals target-only, verify equals steps, target-only equals transformers.js, no GPU buffer left${refusedWithoutF16}`, async ({ page }, testInfo) => {
     test.setTimeout(900_000);
     const device = projectDevice(testInfo);
     const errors = await openHarness(page);
@@ -78,7 +80,12 @@ for (const family of families) {
       expect(errors).toEqual([]);
       return;
     }
-    const used = family.large && device === 'webgpu' ? prompts.slice(0, 2) : prompts;
+    if (family.large && device === 'webgpu') {
+      const adapter = await page.evaluate(() => window.harness.webgpuAdapter());
+      test.skip(adapter?.architecture === 'swiftshader', 'SwiftShader needs about 5.5 s per pass at 151,936 logits columns; the wasm project runs this pair');
+    }
+    const used = prompts;
+    const newTokens = maxNewTokens;
     const { handle, info } = await createEngine(page, { target: family.target, draft: family.draft, device: 'auto', dtype }, device === 'webgpu');
     expect(info.backend).toBe(device);
     expect(info.target.dtype).toBe(dtype);
@@ -98,7 +105,7 @@ for (const family of families) {
         }
         return out;
       },
-      [handle, used, maxNewTokens, gammas] as const,
+      [handle, used, newTokens, gammas] as const,
     );
     const accepted: Record<number, number> = {};
     const drafted: Record<number, number> = {};
@@ -116,6 +123,7 @@ for (const family of families) {
         }
       }
     }
+    for (const g of gammas) expect(drafted[g], `tokens drafted at γ=${g}`).toBeGreaterThan(0);
     const acceptance = Object.fromEntries(gammas.map((g) => [g, Number((accepted[g]! / drafted[g]!).toFixed(3))]));
     // Drafts agree with their target on 80% of the table's rows by construction: at γ = 1 that is the acceptance.
     expect(acceptance[1]).toBeGreaterThan(0.6);
@@ -131,12 +139,13 @@ for (const family of families) {
 
     // On one transformers.js load: its own generate() on two prompts (Speculo's target-only must equal it), and the
     // verify pass (γ + 1 = 9 tokens in one pass) against the same tokens one at a time, through Speculo's runner.
-    const [promptIds] = await page.evaluate(([m, p]) => window.harness.tokenize(m, [p]), [family.target, prompts[0]!] as const);
-    const continuation = [...runs[0]!.baseline, ...runs[0]!.baseline].slice(0, 9);
-    const referencePrompts = family.transformersCannotRun ? [] : prompts.slice(0, 2);
+    // Any 9 tokens do for the logits comparison (an output can end at EOS sooner): another prompt's first 9.
+    const [promptIds, other] = await page.evaluate(([m, ps]) => window.harness.tokenize(m, ps), [family.target, [prompts[0]!, prompts[1]!]] as [string, string[]]);
+    const continuation = other!.slice(0, 9);
+    const referencePrompts = family.transformersCannotRun ? [] : used.slice(0, 2);
     const reference = await page.evaluate(
       ([m, d, t, ps, n, p, c]) => window.harness.referenceChecks(m, d, t, ps, n, p, c),
-      [family.target, device, dtype, referencePrompts, maxNewTokens, promptIds!, continuation] as const,
+      [family.target, device, dtype, referencePrompts, newTokens, promptIds!, continuation] as const,
     );
     reference.generated.forEach((ids, i) => expect(ids, `transformers.js generate() on "${prompts[i]}"`).toEqual(runs[i]!.baseline));
     const transformersChecked = reference.generated.length;
@@ -151,7 +160,9 @@ for (const family of families) {
       device,
       dtype,
       prompts: runs.length,
+      maxNewTokens: newTokens,
       gammas,
+      targetOnlyMsPerToken: Number((runs.reduce((a, r) => a + r.baselineMs, 0) / runs.reduce((a, r) => a + Math.max(1, r.baseline.length - 1), 0)).toFixed(1)),
       acceptanceByGamma: acceptance,
       decodeSpeedupAtGamma4: Number((baseMs / specMs).toFixed(2)),
       verifyMaxAbsDiff: verify.maxAbsDiff,
