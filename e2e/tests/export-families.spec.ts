@@ -84,8 +84,6 @@ for (const family of families) {
       const adapter = await page.evaluate(() => window.harness.webgpuAdapter());
       test.skip(adapter?.architecture === 'swiftshader', 'SwiftShader needs about 5.5 s per pass at 151,936 logits columns; the wasm project runs this pair');
     }
-    const used = prompts;
-    const newTokens = maxNewTokens;
     const { handle, info } = await createEngine(page, { target: family.target, draft: family.draft, device: 'auto', dtype }, device === 'webgpu');
     expect(info.backend).toBe(device);
     expect(info.target.dtype).toBe(dtype);
@@ -105,7 +103,7 @@ for (const family of families) {
         }
         return out;
       },
-      [handle, used, newTokens, gammas] as const,
+      [handle, prompts, maxNewTokens, gammas] as const,
     );
     const accepted: Record<number, number> = {};
     const drafted: Record<number, number> = {};
@@ -142,10 +140,10 @@ for (const family of families) {
     // Any 9 tokens do for the logits comparison (an output can end at EOS sooner): another prompt's first 9.
     const [promptIds, other] = await page.evaluate(([m, ps]) => window.harness.tokenize(m, ps), [family.target, [prompts[0]!, prompts[1]!]] as [string, string[]]);
     const continuation = other!.slice(0, 9);
-    const referencePrompts = family.transformersCannotRun ? [] : used.slice(0, 2);
+    const referencePrompts = family.transformersCannotRun ? [] : prompts.slice(0, 2);
     const reference = await page.evaluate(
       ([m, d, t, ps, n, p, c]) => window.harness.referenceChecks(m, d, t, ps, n, p, c),
-      [family.target, device, dtype, referencePrompts, newTokens, promptIds!, continuation] as const,
+      [family.target, device, dtype, referencePrompts, maxNewTokens, promptIds!, continuation] as const,
     );
     reference.generated.forEach((ids, i) => expect(ids, `transformers.js generate() on "${prompts[i]}"`).toEqual(runs[i]!.baseline));
     const transformersChecked = reference.generated.length;
@@ -160,7 +158,7 @@ for (const family of families) {
       device,
       dtype,
       prompts: runs.length,
-      maxNewTokens: newTokens,
+      maxNewTokens,
       gammas,
       targetOnlyMsPerToken: Number((runs.reduce((a, r) => a + r.baselineMs, 0) / runs.reduce((a, r) => a + Math.max(1, r.baseline.length - 1), 0)).toFixed(1)),
       acceptanceByGamma: acceptance,
