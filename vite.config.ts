@@ -4,10 +4,13 @@ import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connect, Plugin, PreviewServer, ViteDevServer } from 'vite';
 import { defineConfig } from 'vite';
+import { presets } from './demo/src/pairs.js';
 
 const repoRoot = dirname(fileURLToPath(import.meta.url));
 /** Where `npm run fixtures` writes the offline models. */
 const fixturesDir = resolve(process.env.SPECULO_FIXTURES_DIR ?? join(repoRoot, '.fixtures', 'models'));
+/** Fixtures the demo's offline presets load; the built site ships these alone. */
+const demoFixtureNames = [...new Set(presets.filter((p) => p.local).flatMap((p) => [p.target, ...(p.draft ? [p.draft] : [])]))];
 const ortDistDir = join(repoRoot, 'node_modules', 'onnxruntime-web', 'dist');
 /** ORT's asyncify build is what transformers.js 4.3 loads; it must come from our own origin, never a CDN. */
 const ortFiles = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
@@ -60,7 +63,11 @@ function offlineAssets(): Plugin {
       if (!outDir || !existsSync(outDir)) return;
       await mkdir(join(outDir, 'ort'), { recursive: true });
       for (const f of ortFiles) await cp(join(ortDistDir, f), join(outDir, 'ort', f));
-      if (existsSync(fixturesDir)) await cp(fixturesDir, join(outDir, 'models'), { recursive: true });
+      // Only the fixtures the demo offers: the export-family fixtures (160 MB with the 151,936-column pair) are for tests.
+      for (const name of demoFixtureNames) {
+        const folder = join(fixturesDir, name);
+        if (existsSync(folder)) await cp(folder, join(outDir, 'models', name), { recursive: true });
+      }
     },
   };
 }
