@@ -25,13 +25,20 @@ export function isGreedy(params: SamplingParams): boolean {
  * it (an fp16 overflow in the model, typically), and skipping the bad values would emit an arbitrary token.
  */
 export function argmax(row: Float32Array): number {
+  return checkedMaxIndex(row);
+}
+
+/**
+ * The one full-row max scan that argmax and softmax share: index of the first largest value, and the NaN / +Infinity
+ * check for free. `!(value <= best)` is `value > best` that is also true for NaN, so the scan costs no extra
+ * comparison per column and the NaN test runs only on the rare new maximum.
+ */
+function checkedMaxIndex(values: Float32Array): number {
   let best = 0;
-  let bestValue = row[0];
+  let bestValue = values[0];
   if (bestValue !== bestValue) throw new InvalidLogitsError({ value: 'NaN', column: 0 });
-  for (let i = 1; i < row.length; i++) {
-    const value = row[i];
-    // `!(value <= bestValue)` is `value > bestValue` that is also true for NaN: the scan costs no extra
-    // comparison per column, and the NaN test runs only on the rare new maximum.
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i];
     if (!(value <= bestValue)) {
       if (value !== value) throw new InvalidLogitsError({ value: 'NaN', column: i });
       best = i;
@@ -116,17 +123,7 @@ function assertSamplingParams({ temperature, topK, topP }: SamplingParams): void
  * removes a NaN (comparisons with it are false), so any NaN in the logits reaches this pass.
  */
 function softmaxInPlace(values: Float32Array): void {
-  let max = -Infinity;
-  let maxIndex = -1;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (!(value <= max)) {
-      if (value !== value) throw new InvalidLogitsError({ value: 'NaN', column: i });
-      max = value;
-      maxIndex = i;
-    }
-  }
-  if (max === Infinity) throw new InvalidLogitsError({ value: 'Infinity', column: maxIndex });
+  const max = values.length > 0 ? values[checkedMaxIndex(values)] : -Infinity;
   if (max === -Infinity) {
     throw new RangeError(`logits must contain a finite maximum, got ${max}`);
   }

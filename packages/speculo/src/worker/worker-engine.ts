@@ -8,6 +8,7 @@ import type { GenerationResult, StreamEvent, TraceRecordEvent } from '../decode/
 import { EngineBusyError, EngineDisposedError, SpeculoError } from '../errors.js';
 import { guardrailConfigHash, parseGuardrailConfig, type GuardrailConfig } from '../guard/guardrail-config.js';
 import { calibrateProfile } from '../models/calibrate-profile.js';
+import { architectureOf } from '../models/decoder-contract.js';
 import { CausalLmRunner, type LoadedCausalLM } from '../models/causal-lm-runner.js';
 import { eosTokenIdsOf } from '../models/describe-model.js';
 import { loadModelHeader, loadModelWeights, type LoadedModel } from '../models/load-model.js';
@@ -110,7 +111,7 @@ export class WorkerEngine {
     checkPair(targetHeader, draftHeader);
     for (const [header, dtype] of [[targetHeader, dtypes.target], [draftHeader, dtypes.draft]] as const) {
       if (!header) continue;
-      const architecture = String((header.config['architectures'] as string[] | undefined)?.[0] ?? header.config['model_type'] ?? 'unknown');
+      const architecture = architectureOf(header.config);
       assertDtypeRunsOn({ role: header.role, id: header.id, dtype: dtypeToLoad(dtype, header.config, backend), architecture }, backend, adapter);
     }
 
