@@ -87,7 +87,10 @@ export class EngineDisposedError extends SpeculoError {
   }
 }
 
-/** A generation was started while another one was still running on the same engine. */
+/**
+ * A generation or recalibration was started while another one was running on the same engine (and had not been
+ * aborted: a call after an abort waits for the aborted one instead).
+ */
 export class EngineBusyError extends SpeculoError {
   override name = 'EngineBusyError';
 

@@ -244,3 +244,135 @@ describe('sampleFrom', () => {
     expect(() => sampleFrom(f32([0, 0]), createRng(1))).toThrow(RangeError);
   });
 });
+
+describe('toProbabilities at tiny temperatures', () => {
+  // 1e-45 is float32's smallest subnormal; 5e-324 is float64's, the one where 1 / T itself is Infinity.
+  const tiny = [1e-38, 1e-45, 5e-324];
+  const vocab = 151_936;
+
+  /** Float64 softmax of (logits − max) / T over the float32 logits, the reference the float32 path must match. */
+  function referenceSoftmax(logits: Float32Array, temperature: number): Float64Array {
+    let max = -Infinity;
+    for (const v of logits) if (v > max) max = v;
+    const out = new Float64Array(logits.length);
+    let total = 0;
+    for (let i = 0; i < logits.length; i++) total += out[i] = Math.exp((logits[i] - max) / temperature);
+    for (let i = 0; i < logits.length; i++) out[i] /= total;
+    return out;
+  }
+
+  function expectFiniteAndNormalised(probs: Float32Array): void {
+    expect(probs.every((p) => Number.isFinite(p) && p >= 0)).toBe(true);
+    expect(sum(probs)).toBeCloseTo(1, 5);
+  }
+
+  function expectOneHot(probs: Float32Array, at: number): void {
+    expect(probs[at]).toBe(1);
+    let others = 0;
+    for (let i = 0; i < probs.length; i++) if (i !== at && probs[i] !== 0) others++;
+    expect(others).toBe(0);
+  }
+
+  /** A long random row with a single maximum, and its index. */
+  function largeRow(seed: number): { logits: Float32Array; best: number } {
+    const logits = seededLogits(vocab, seed, 8);
+    const best = argmax(logits);
+    expect(logits.filter((v) => v === logits[best]).length).toBe(1);
+    return { logits, best };
+  }
+
+  it('the smallest float64 temperature is one whose inverse overflows', () => {
+    expect(1 / 5e-324).toBe(Infinity);
+    expect(5e-324 > 0).toBe(true);
+  });
+
+  it.each([...tiny, 1e-5])('is one-hot on the argmax of a short row at T = %s', (temperature) => {
+    const probs = toProbabilities(f32([1, 3, 2, -Infinity]), { ...plain, temperature });
+    expect(Array.from(probs)).toEqual([0, 1, 0, 0]);
+  });
+
+  it.each(tiny)('separates logits one float32 step apart at T = %s', (temperature) => {
+    const near = Math.fround(-2.5 - 2 ** -22);
+    expect(near).not.toBe(-2.5);
+    expect(Array.from(toProbabilities(f32([-7, -2.5, near, -Infinity]), { ...plain, temperature }))).toEqual([0, 1, 0, 0]);
+  });
+
+  it.each(tiny)('is one-hot on the argmax of a %s-tempered row of 151,936 logits, with and without top-k / top-p', (temperature) => {
+    const { logits, best } = largeRow(11);
+    for (const params of [
+      { temperature, topK: 0, topP: 1 },
+      { temperature, topK: 40, topP: 1 },
+      { temperature, topK: 0, topP: 0.9 },
+      { temperature, topK: 50, topP: 0.95 },
+      { temperature, topK: 1, topP: 1e-6 },
+    ]) {
+      const probs = toProbabilities(logits, params);
+      expectFiniteAndNormalised(probs);
+      expectOneHot(probs, best);
+    }
+  });
+
+  it('splits the mass evenly between tied maxima, the limit of the softmax as T → 0', () => {
+    for (const temperature of tiny) {
+      expect(Array.from(toProbabilities(f32([3, 1, 3, -Infinity]), { ...plain, temperature }))).toEqual([0.5, 0, 0.5, 0]);
+    }
+  });
+
+  it('at T = 1e-5 on a 151,936-long row is finite, sums to 1, peaks on the argmax and matches a float64 softmax', () => {
+    const { logits, best } = largeRow(12);
+    const probs = toProbabilities(logits, { ...plain, temperature: 1e-5 });
+    expectFiniteAndNormalised(probs);
+    expect(argmax(probs)).toBe(best);
+    const reference = referenceSoftmax(logits, 1e-5);
+    let worst = 0;
+    for (let i = 0; i < vocab; i++) worst = Math.max(worst, Math.abs(probs[i] - reference[i]));
+    expect(worst).toBeLessThan(1e-6);
+    for (const params of [{ temperature: 1e-5, topK: 10, topP: 1 }, { temperature: 1e-5, topK: 0, topP: 0.5 }]) {
+      const filtered = toProbabilities(logits, params);
+      expectFiniteAndNormalised(filtered);
+      expect(argmax(filtered)).toBe(best);
+    }
+  });
+
+  it('at a moderate T = 0.7 matches a float64 softmax of logits / T within 1e-6', () => {
+    for (const logits of [f32([1, 3, 2, -Infinity]), f32([1000, 1001.5, 999, 1002]), largeRow(13).logits]) {
+      const probs = toProbabilities(logits, { ...plain, temperature: 0.7 });
+      const reference = referenceSoftmax(logits, 0.7);
+      let worst = 0;
+      for (let i = 0; i < logits.length; i++) worst = Math.max(worst, Math.abs(probs[i] - reference[i]));
+      expect(worst).toBeLessThan(1e-6);
+      expect(sum(probs)).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('still refuses a row whose every logit is −Infinity', () => {
+    for (const temperature of [...tiny, 1e-5, 0.7, 1]) {
+      for (const params of [{ ...plain, temperature }, { temperature, topK: 2, topP: 0.5 }]) {
+        const error = (() => {
+          try {
+            toProbabilities(f32([-Infinity, -Infinity, -Infinity]), params);
+          } catch (e) {
+            return e;
+          }
+          return null;
+        })();
+        expect(error).toBeInstanceOf(RangeError);
+        expect((error as Error).message).toMatch(/finite maximum/);
+      }
+    }
+  });
+
+  it('still refuses NaN and +Infinity rows with InvalidLogitsError naming the column', () => {
+    for (const temperature of [...tiny, 1e-5]) {
+      for (const params of [{ ...plain, temperature }, { temperature, topK: 2, topP: 0.5 }]) {
+        expect(() => toProbabilities(f32([1, 3, Number.NaN, 2]), params)).toThrow(InvalidLogitsError);
+        expect(() => toProbabilities(f32([1, 3, Number.NaN, 2]), params)).toThrow(expect.objectContaining({ value: 'NaN', column: 2 }));
+        expect(() => toProbabilities(f32([Number.NaN, -Infinity]), params)).toThrow(expect.objectContaining({ value: 'NaN', column: 0 }));
+        expect(() => toProbabilities(f32([1, Infinity, 2]), params)).toThrow(expect.objectContaining({ value: 'Infinity', column: 1 }));
+      }
+      const large = largeRow(14).logits;
+      large[vocab - 1] = Number.NaN;
+      expect(() => toProbabilities(large, { ...plain, temperature })).toThrow(expect.objectContaining({ value: 'NaN', column: vocab - 1 }));
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  generateOptionNames,
   normalizeGenerateOptions,
   samplingParamsOf,
   type GenerateOptions,
@@ -135,5 +136,68 @@ describe('normalizeGenerateOptions', () => {
     expect(() => normalizeGenerateOptions({ messages } as unknown as GenerateOptions)).toThrow(
       /messages\[1\]\.role.*"tool"/,
     );
+  });
+});
+
+describe('normalizeGenerateOptions on unknown option names', () => {
+  it.each<[string, Record<string, unknown>, string]>([
+    ['maxNewToken', { prompt: 'x', maxNewToken: 5 }, 'unknown option "maxNewToken" in generate options: did you mean "maxNewTokens"?'],
+    ['temprature', { prompt: 'x', temprature: 5 }, 'unknown option "temprature" in generate options: did you mean "temperature"?'],
+    ['TopK', { prompt: 'x', TopK: 5 }, 'unknown option "TopK" in generate options: did you mean "topK"?'],
+    ['polcy', { prompt: 'x', polcy: 'static' }, 'unknown option "polcy" in generate options: did you mean "policy"?'],
+    ['redactPromt', { prompt: 'x', trace: { redactPromt: true } }, 'unknown option "redactPromt" in trace options: did you mean "redactPrompt"?'],
+    ['redactOutpt', { prompt: 'x', trace: { redactPrompt: true, redactOutpt: true } }, 'unknown option "redactOutpt" in trace options: did you mean "redactOutput"?'],
+  ])('refuses %s with a RangeError naming it and the name it is close to', (_, options, message) => {
+    expect(() => normalizeGenerateOptions(options as GenerateOptions)).toThrow(RangeError);
+    expect(() => normalizeGenerateOptions(options as GenerateOptions)).toThrow(message);
+  });
+
+  it('lists the known names when an unknown one is close to none', () => {
+    expect(() => normalizeGenerateOptions({ prompt: 'x', banana: 1 } as GenerateOptions)).toThrow(
+      new RangeError(`unknown option "banana" in generate options: the known ones are ${generateOptionNames.join(', ')}`),
+    );
+    expect(() => normalizeGenerateOptions({ prompt: 'x', trace: { banana: true } } as GenerateOptions)).toThrow(
+      'unknown option "banana" in trace options: the known ones are redactPrompt, redactOutput',
+    );
+  });
+
+  it('refuses the unknown name before checking the input, so a typo is reported even without a prompt', () => {
+    expect(() => normalizeGenerateOptions({ promt: 'x' } as GenerateOptions)).toThrow(/unknown option "promt".*did you mean "prompt"\?/);
+  });
+
+  // One valid value per known name: a name added to the list without a sample here fails the first test.
+  const samples: Record<string, GenerateOptions> = {
+    prompt: { prompt: 'x' },
+    messages: { messages: [{ role: 'user', content: 'x' }] },
+    promptIds: { promptIds: [1, 2] },
+    maxNewTokens: { prompt: 'x', maxNewTokens: 5 },
+    temperature: { prompt: 'x', temperature: 0.5 },
+    topK: { prompt: 'x', topK: 3 },
+    topP: { prompt: 'x', topP: 0.9 },
+    seed: { prompt: 'x', seed: 7 },
+    stop: { prompt: 'x', stop: ['END'] },
+    draftLength: { prompt: 'x', draftLength: 4 },
+    policy: { prompt: 'x', policy: 'static' },
+    drafter: { prompt: 'x', drafter: 'ngram-cache' },
+    speculative: { prompt: 'x', speculative: false },
+    trace: { prompt: 'x', trace: { redactPrompt: true, redactOutput: false } },
+  };
+
+  it('has a sample for exactly the known names', () => {
+    expect(Object.keys(samples).sort()).toEqual([...generateOptionNames].sort());
+    expect(generateOptionNames).toHaveLength(14);
+  });
+
+  it.each(Object.entries(samples))('accepts the known name %s and keeps its value', (name, options) => {
+    const normalized = normalizeGenerateOptions(options) as unknown as Record<string, unknown>;
+    expect(normalized[name]).toEqual((options as Record<string, unknown>)[name]);
+  });
+
+  it('accepts every known name at once (with promptIds as the input)', () => {
+    const all = Object.assign({}, ...Object.values(samples)) as Record<string, unknown>;
+    delete all.prompt;
+    delete all.messages;
+    expect(Object.keys(all)).toHaveLength(12);
+    expect(normalizeGenerateOptions(all as GenerateOptions)).toMatchObject({ promptIds: [1, 2], maxNewTokens: 5, drafter: 'ngram-cache', trace: { redactPrompt: true, redactOutput: false } });
   });
 });

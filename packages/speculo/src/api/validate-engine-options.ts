@@ -1,5 +1,27 @@
-import type { EngineOptions } from './types.js';
+import { assertKnownKeys, keysOf } from './option-names.js';
+import type { EngineOptions, SchedulerOptions } from './types.js';
 import { maxDraftLength } from './validate-options.js';
+
+/** The names {@link EngineOptions} knows: any other key is refused as a likely typo. */
+export const engineOptionNames = keysOf<EngineOptions>()([
+  'target',
+  'draft',
+  'device',
+  'dtype',
+  'onProgress',
+  'revision',
+  'localModelPath',
+  'allowRemoteModels',
+  'wasmPaths',
+  'worker',
+  'drafter',
+  'scheduler',
+  'guardrails',
+  'ngramCacheBytes',
+]);
+const schedulerOptionNames = keysOf<SchedulerOptions>()(['policy', 'draftLength', 'maxDraftLength', 'earlyStop', 'calibrate']);
+const dtypePairNames = keysOf<{ target?: unknown; draft?: unknown }>()(['target', 'draft']);
+const wasmPathNames = keysOf<NonNullable<EngineOptions['wasmPaths']>>()(['mjs', 'wasm']);
 
 const devices = ['auto', 'webgpu', 'wasm'];
 const dtypes = ['auto', 'fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'];
@@ -12,6 +34,7 @@ const policies = ['adaptive', 'static', 'heuristic'];
  */
 export function validateEngineOptions(options: EngineOptions): void {
   if (typeof options !== 'object' || options === null) throw new TypeError('createSpeculo options must be an object');
+  assertKnownKeys(options, engineOptionNames, 'createSpeculo options');
   if (typeof options.target !== 'string' || options.target.trim() === '') {
     throw new TypeError(`target must be a model id or path (a non-empty string), got ${JSON.stringify(options.target)}`);
   }
@@ -20,6 +43,7 @@ export function validateEngineOptions(options: EngineOptions): void {
   }
   oneOf('device', options.device, devices);
   if (typeof options.dtype === 'object' && options.dtype !== null) {
+    assertKnownKeys(options.dtype, dtypePairNames, 'dtype');
     oneOf('dtype.target', options.dtype.target, dtypes);
     oneOf('dtype.draft', options.dtype.draft, dtypes);
   } else {
@@ -27,11 +51,20 @@ export function validateEngineOptions(options: EngineOptions): void {
   }
   oneOf('drafter', options.drafter, drafters);
   if (options.drafter === 'model' && !options.draft) throw new RangeError('drafter "model" needs a draft model: set draft, or choose prompt-lookup');
+  if (options.wasmPaths !== undefined) {
+    if (typeof options.wasmPaths !== 'object' || options.wasmPaths === null) throw new TypeError(`wasmPaths must be { mjs, wasm } (two URLs), got ${JSON.stringify(options.wasmPaths)}`);
+    assertKnownKeys(options.wasmPaths, wasmPathNames, 'wasmPaths');
+  }
+  if (options.scheduler !== undefined && (typeof options.scheduler !== 'object' || options.scheduler === null)) {
+    throw new TypeError(`scheduler must be an object of scheduler options, got ${JSON.stringify(options.scheduler)}`);
+  }
   const scheduler = options.scheduler ?? {};
+  assertKnownKeys(scheduler, schedulerOptionNames, 'scheduler options');
   oneOf('scheduler.policy', scheduler.policy, policies);
   integer('scheduler.draftLength', scheduler.draftLength, 1, maxDraftLength);
   integer('scheduler.maxDraftLength', scheduler.maxDraftLength, 1, maxDraftLength);
   if (scheduler.earlyStop !== undefined && scheduler.earlyStop !== 'cost-aware' && scheduler.earlyStop !== 'off') {
+    if (typeof scheduler.earlyStop === 'object' && scheduler.earlyStop !== null) assertKnownKeys(scheduler.earlyStop, ['threshold'], 'scheduler.earlyStop');
     const threshold = (scheduler.earlyStop as { threshold?: unknown }).threshold;
     if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) {
       throw new RangeError(`scheduler.earlyStop must be 'cost-aware', 'off' or { threshold } with threshold in [0, 1], got ${JSON.stringify(scheduler.earlyStop)}`);

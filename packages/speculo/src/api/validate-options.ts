@@ -1,5 +1,6 @@
 import type { SamplingParams } from '../sampling/logits-processing.js';
 import { assertStopStrings } from '../stream/stop-strings.js';
+import { assertKnownKeys, keysOf } from './option-names.js';
 
 /** One turn of a chat, rendered with the target tokenizer's chat template. */
 export interface ChatMessage {
@@ -17,7 +18,10 @@ export interface GenerateOptions {
   promptIds?: number[];
   /** Upper bound on generated tokens, EOS included. Integer ≥ 1; default 128. */
   maxNewTokens?: number;
-  /** Sampling temperature, ≥ 0; 0 (the default) is greedy decoding. */
+  /**
+   * Sampling temperature, ≥ 0; 0 (the default) is greedy decoding. Any positive value samples, however small:
+   * logits are scaled after their maximum is subtracted, so a tiny temperature approaches greedy without overflow.
+   */
   temperature?: number;
   /** Keep only the k most likely tokens when sampling; integer ≥ 0, 0 (default) disables it. */
   topK?: number;
@@ -74,6 +78,26 @@ export interface NormalizedGenerateOptions {
   trace: TraceOptions | null;
 }
 
+/** The names {@link GenerateOptions} knows: any other key is refused as a likely typo. */
+export const generateOptionNames = keysOf<GenerateOptions>()([
+  'prompt',
+  'messages',
+  'promptIds',
+  'maxNewTokens',
+  'temperature',
+  'topK',
+  'topP',
+  'seed',
+  'stop',
+  'draftLength',
+  'policy',
+  'drafter',
+  'speculative',
+  'trace',
+]);
+
+const traceOptionNames = keysOf<TraceOptions>()(['redactPrompt', 'redactOutput']);
+
 /** Default values of the optional numeric and boolean options. */
 export const generateDefaults = {
   maxNewTokens: 128,
@@ -98,6 +122,7 @@ export function normalizeGenerateOptions(options: GenerateOptions): NormalizedGe
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`generate options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
+  assertKnownKeys(options, generateOptionNames, 'generate options');
   const { prompt, messages, promptIds } = normalizeInput(options);
   const stop = options.stop ?? [];
   assertStopStrings(stop);
@@ -131,6 +156,7 @@ function traceOption(value: unknown): TraceOptions | null {
   if (value === undefined || value === false) return null;
   if (value === true) return { redactPrompt: false };
   if (typeof value !== 'object' || value === null) throw new TypeError(`trace must be a boolean or { redactPrompt?, redactOutput? }, got ${typeName(value)}`);
+  assertKnownKeys(value, traceOptionNames, 'trace options');
   const { redactPrompt, redactOutput } = value as TraceOptions;
   if (redactPrompt !== undefined && typeof redactPrompt !== 'boolean') throw new TypeError(`trace.redactPrompt must be a boolean, got ${typeName(redactPrompt)}`);
   if (redactOutput !== undefined && typeof redactOutput !== 'boolean') throw new TypeError(`trace.redactOutput must be a boolean, got ${typeName(redactOutput)}`);

@@ -1,9 +1,10 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import { assertCloneable, assertKnownKeys } from '../api/option-names.js';
 import type { EngineInfo, EngineOptions, LoadProgress } from '../api/types.js';
 import { validateEngineOptions } from '../api/validate-engine-options.js';
-import { normalizeGenerateOptions, type GenerateOptions } from '../api/validate-options.js';
+import { generateOptionNames, normalizeGenerateOptions, type GenerateOptions } from '../api/validate-options.js';
 import type { GenerationResult, GuardrailStreamEvent, TokenEvent } from '../decode/types.js';
-import { createAbortError, EngineDisposedError } from '../errors.js';
+import { EngineDisposedError } from '../errors.js';
 import type { GuardrailEvent } from '../guard/guardrail-monitor.js';
 import type { DeviceProfile } from '../schedule/device-profile.js';
 import type { LifetimeTelemetry } from '../trace/telemetry.js';
@@ -14,6 +15,10 @@ import { EventChannel } from './event-channel.js';
 
 /** Per-call options: what to generate, plus an AbortSignal and a trace sink. */
 export interface StreamOptions extends GenerateOptions {
+  /**
+   * Aborts the call as `fetch` does: it rejects at once with `signal.reason`, which is a `DOMException` named
+   * `AbortError` unless you passed your own reason to `abort(reason)`.
+   */
   signal?: AbortSignal;
   /** Receives the trace's header, each round and event as it happens, then the end record (implies `trace`). */
   traceSink?: TraceSink;
@@ -34,13 +39,32 @@ export interface DoneEvent {
 
 export type SpeculoEvent = TokenEvent | GuardrailStreamEvent | DoneEvent;
 
+/** Options of {@link SpeculoEngine.generate}: those of `stream` plus callbacks for tokens and guardrail events. */
+export interface GenerateCallOptions extends StreamOptions {
+  onToken?: (event: TokenEvent) => void;
+  onGuardrail?: (event: GuardrailEvent) => void;
+}
+
+const streamOptionNames = [...generateOptionNames, 'signal', 'traceSink'];
+const generateCallOptionNames = [...streamOptionNames, 'onToken', 'onGuardrail'];
+
+/** How long `dispose` waits for the worker to free the models before it terminates a worker it created. */
+const disposeGraceMs = 10_000;
+
 /**
  * A loaded target (and draft) model pair running in a dedicated Web Worker. Create one with
  * {@link createSpeculo}; every method is safe to call again after an error or an abort.
+ *
+ * One call at a time: a generation or recalibration started while another runs is refused with
+ * `EngineBusyError`, unless the running one was aborted (its signal, or `break` out of its stream), in which case
+ * the new call waits for it to unwind and then runs. `dispose()` rejects every call still running or waiting
+ * with `EngineDisposedError` at once.
  */
 export class SpeculoEngine extends EventTarget {
   private nextRequestId = 1;
-  private disposed = false;
+  private disposal: Promise<void> | null = null;
+  /** Fails each call still in flight; dispose runs them all. */
+  private readonly inFlight = new Set<(error: Error) => void>();
 
   private constructor(
     private readonly worker: Worker,
@@ -55,11 +79,12 @@ export class SpeculoEngine extends EventTarget {
   /** Spawns the worker and loads the models in it. Prefer {@link createSpeculo}. */
   static async create(options: EngineOptions): Promise<SpeculoEngine> {
     validateEngineOptions(options);
+    const { onProgress, worker: _worker, ...loadOptions } = options;
+    assertCloneable(loadOptions, 'createSpeculo options');
     installErrorTransfer();
     const ownsWorker = !options.worker;
     const worker = options.worker ?? new Worker(new URL('../worker/engine.worker.js', import.meta.url), { type: 'module', name: 'speculo' });
     const remote = wrap<WorkerEngine>(worker);
-    const { onProgress, worker: _worker, ...loadOptions } = options;
     try {
       const info = await remote.load(loadOptions, onProgress ? proxy(onProgress) : undefined);
       return new SpeculoEngine(worker, remote, info, ownsWorker);
@@ -72,25 +97,50 @@ export class SpeculoEngine extends EventTarget {
 
   /**
    * Streams a generation: one `token` event per verification round as tokens are committed, then one `done`
-   * event with the result. Breaking out of the loop aborts the generation.
+   * event with the result. Breaking out of the loop aborts the generation; the next call may start at once.
    */
   stream(options: StreamOptions): AsyncIterableIterator<SpeculoEvent> {
     const channel = new EventChannel<SpeculoEvent>();
-    const { signal, traceSink, ...rest } = options;
-    const generateOptions: GenerateOptions = traceSink && !rest.trace ? { ...rest, trace: true } : rest;
-    let requestId = 0;
+    const signal = options?.signal;
+    let generateOptions: GenerateOptions;
     try {
       this.assertUsable();
+      assertOptionsObject(options, 'stream() options');
+      assertKnownKeys(options, streamOptionNames, 'stream() options');
+      const { signal: _signal, traceSink, ...rest } = options;
+      generateOptions = traceSink && !rest.trace ? { ...rest, trace: true } : rest;
       normalizeGenerateOptions(generateOptions);
-      signal?.throwIfAborted();
+      assertCloneable(generateOptions, 'options');
+      if (signal?.aborted) throw signal.reason;
     } catch (error) {
-      channel.fail(error instanceof DOMException && error.name === 'AbortError' ? createAbortError(signal?.reason) : error);
+      channel.fail(error);
       return channel;
     }
-    requestId = this.nextRequestId++;
-    const abort = () => void this.remote.abort(requestId);
-    signal?.addEventListener('abort', abort, { once: true });
-    channel.onReturn = abort;
+    const { traceSink } = options;
+    const requestId = this.nextRequestId++;
+    const close = () => {
+      this.inFlight.delete(fail);
+      signal?.removeEventListener('abort', abortFromSignal);
+    };
+    const fail = (error: unknown) => {
+      close();
+      channel.fail(error);
+    };
+    // fetch's contract: the call rejects at once with the signal's reason; the worker unwinds its round meanwhile,
+    // and the next call waits for that instead of being refused.
+    const abortInWorker = () => {
+      if (!this.disposal) void this.remote.abort(requestId);
+    };
+    const abortFromSignal = () => {
+      abortInWorker();
+      fail(signal!.reason);
+    };
+    signal?.addEventListener('abort', abortFromSignal, { once: true });
+    this.inFlight.add(fail);
+    channel.onReturn = () => {
+      close();
+      abortInWorker();
+    };
     this.remote
       .generate(
         requestId,
@@ -107,11 +157,7 @@ export class SpeculoEngine extends EventTarget {
           channel.push(event);
         }),
       )
-      .then(
-        () => undefined,
-        (error: unknown) => channel.fail(error),
-      )
-      .finally(() => signal?.removeEventListener('abort', abort));
+      .then(close, fail);
     return channel;
   }
 
@@ -119,7 +165,9 @@ export class SpeculoEngine extends EventTarget {
    * Generates to the end and returns the result; `onToken` sees each round's tokens as they are committed and
    * `onGuardrail` each guardrail event.
    */
-  async generate(options: StreamOptions & { onToken?: (event: TokenEvent) => void; onGuardrail?: (event: GuardrailEvent) => void }): Promise<GenerationResult> {
+  async generate(options: GenerateCallOptions): Promise<GenerationResult> {
+    assertOptionsObject(options, 'generate() options');
+    assertKnownKeys(options, generateCallOptionNames, 'generate() options');
     const { onToken, onGuardrail, ...streamOptions } = options;
     for await (const event of this.stream(streamOptions)) {
       if (event.type === 'done') return event.result;
@@ -132,47 +180,76 @@ export class SpeculoEngine extends EventTarget {
   /** Engine info as it is now (the n-gram cache's memory grows with use); `info` is the snapshot taken at load. */
   currentInfo(): Promise<EngineInfo> {
     this.assertUsable();
-    return this.remote.info();
+    return this.track(this.remote.info());
   }
 
   /** Acceptance rate, mean acceptance length, acceptance by position and tokens/s over this engine's lifetime. */
   telemetry(): Promise<LifetimeTelemetry> {
     this.assertUsable();
-    return this.remote.lifetimeTelemetry();
+    return this.track(this.remote.lifetimeTelemetry());
   }
 
   /** The device profile the adaptive scheduler uses (export it with `JSON.stringify`); null when not calibrated. */
   profile(): Promise<DeviceProfile | null> {
     this.assertUsable();
-    return this.remote.profile();
+    return this.track(this.remote.profile());
   }
 
-  /** Measures this device again (a few seconds), stores the profile in IndexedDB and uses it. */
+  /**
+   * Measures this device again (a few seconds), stores the profile in IndexedDB and uses it. Like a generation it
+   * holds the engine: refused with EngineBusyError while a generation runs, and a generation started meanwhile is.
+   */
   recalibrate(onProgress?: (p: LoadProgress) => void): Promise<DeviceProfile> {
     this.assertUsable();
-    return this.remote.recalibrate(onProgress ? proxy(onProgress) : undefined);
+    return this.track(this.remote.recalibrate(onProgress ? proxy(onProgress) : undefined));
   }
 
   /** Uses a profile exported from another session on the same device and models; refused with the bad field named. */
   importProfile(profile: unknown): Promise<DeviceProfile> {
     this.assertUsable();
-    return this.remote.importProfile(typeof profile === 'string' ? JSON.parse(profile) : profile);
+    return this.track(this.remote.importProfile(typeof profile === 'string' ? JSON.parse(profile) : profile));
   }
 
-  /** Releases both models, their GPU buffers and the worker. */
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
+  /**
+   * Releases both models, their GPU buffers and the worker. A generation or recalibration still running or
+   * waiting rejects at once with EngineDisposedError (a stream's next `next()` too); the worker finishes the pass
+   * it is in before the models are freed. Calling it again returns the same promise.
+   */
+  dispose(): Promise<void> {
+    this.disposal ??= this.release();
+    return this.disposal;
+  }
+
+  private async release(): Promise<void> {
+    const error = new EngineDisposedError('the engine was disposed while this call was running');
+    for (const fail of [...this.inFlight]) fail(error);
+    this.inFlight.clear();
     try {
-      await this.remote.dispose();
+      const disposed = this.remote.dispose();
+      // A worker the engine created is terminated anyway, which frees everything it holds: never wait on it forever.
+      await (this.ownsWorker ? Promise.race([disposed, new Promise((resolve) => setTimeout(resolve, disposeGraceMs))]) : disposed);
     } finally {
       this.remote[releaseProxy]();
       if (this.ownsWorker) this.worker.terminate();
     }
   }
 
+  /** `promise`, or EngineDisposedError as soon as the engine is disposed. */
+  private track<T>(promise: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.inFlight.add(reject);
+      promise.then(resolve, reject).finally(() => this.inFlight.delete(reject));
+    });
+  }
+
   private assertUsable(): void {
-    if (this.disposed) throw new EngineDisposedError('the engine was disposed');
+    if (this.disposal) throw new EngineDisposedError('the engine was disposed');
+  }
+}
+
+function assertOptionsObject(options: unknown, where: string): asserts options is object {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${where} must be an object such as { prompt: 'Hello' }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { createAbortError } from '../errors.js';
 import { GpuCopyBatch } from '../kv/gpu-copy-batch.js';
 import { buildProfile, type DeviceProfile, type DeviceProfileKey } from '../schedule/device-profile.js';
 import type { CausalLmRunner } from './causal-lm-runner.js';
@@ -20,6 +21,8 @@ export interface CalibrationOptions {
   gpuDevice: GPUDevice | null;
   /** The decoder's per-round hop to the event loop, timed with each verify sample. */
   yieldToEventLoop?: () => Promise<void>;
+  /** Read before every pass: once `aborted`, calibration stops with an AbortError (the engine is being disposed). */
+  signal?: { readonly aborted: boolean };
   /** Progress: one step per timed pass, plus a fixed number of steps spread over the warm-up. */
   onStep?: (done: number, total: number) => void;
   now?: () => number;
@@ -63,6 +66,7 @@ export async function calibrateProfile(key: DeviceProfileKey, target: Calibrated
   // the cache cut), so that on fast backends, where those are a visible share, the scheduler does not
   // overestimate what speculation gains. Draft steps are bare forward passes, as inside a proposal.
   const timeForward = async (runner: CalibratedRunner, tokens: number[], asRound: boolean): Promise<number> => {
+    if (options.signal?.aborted) throw createAbortError();
     const start = now();
     if (asRound) await options.yieldToEventLoop?.();
     await runner.forward(tokens);

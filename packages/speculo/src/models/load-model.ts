@@ -59,10 +59,10 @@ class ProgressTracker {
   };
 
   failure(cause: unknown, stage: string): ModelLoadError {
-    // A file still in flight is the culprit; otherwise, when creating the session failed, the model file read last.
-    const lastModelFile = stage === 'weights' ? this.seen.filter((f) => /\.onnx(_data)?$/.test(f)).at(-1) : undefined;
-    const file = [...this.unfinished].at(-1) ?? fileNamedIn(cause) ?? lastModelFile;
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const file = stage === 'weights' ? weightsCulpritOf(cause, this.unfinished, this.seen) : ([...this.unfinished].at(-1) ?? fileNamedIn(cause));
+    const message = cause instanceof Error ? cause.message : String(cause);
+    // transformers.js reads a response body that is null for an empty file and fails on `.getReader()`.
+    const reason = /reading 'getReader'/.test(message) ? `the file is empty (${message})` : message;
     const { role, id } = this.options;
     return new ModelLoadError(`could not load the ${role} model "${id}" (${stage}${file ? `, file ${file}` : ''}): ${reason}`, {
       model: id,
@@ -70,6 +70,17 @@ class ProgressTracker {
       cause,
     });
   }
+}
+
+/**
+ * Which file failed while the weights loaded. The file the error names comes first; then an ONNX file, because
+ * transformers.js fetches generation_config.json in parallel with the session, so that small file can still be in
+ * flight when a corrupt .onnx fails to parse: an ONNX file still downloading, else the one read last. Any other
+ * file still in flight comes last.
+ */
+export function weightsCulpritOf(cause: unknown, unfinished: ReadonlySet<string>, seen: readonly string[]): string | undefined {
+  const isModelFile = (f: string) => /\.onnx(_data)?$/.test(f);
+  return fileNamedIn(cause) ?? [...unfinished].filter(isModelFile).at(-1) ?? seen.filter(isModelFile).at(-1) ?? [...unfinished].at(-1);
 }
 
 /** Loads config.json and the tokenizer files only. */
@@ -114,5 +125,8 @@ function describeDtype(files: Record<string, number>): string {
 /** transformers.js names a missing file in its message ("…/config.json"); pick it out when no progress named it. */
 function fileNamedIn(cause: unknown): string | undefined {
   const message = cause instanceof Error ? cause.message : String(cause);
-  return /([\w.-]+\/)*[\w.-]+\.(json|onnx|onnx_data|txt|model)\b/.exec(message)?.[0];
+  const match = /(?:[\w.:-]*\/)*([\w.-]+\.(?:json|onnx|onnx_data|txt|model))\b/.exec(message);
+  if (!match) return undefined;
+  // The file's path inside the repository, as progress reports name it: `onnx/model_q4.onnx`, not its URL.
+  return /(?:^|\/)onnx\/[^/]+$/.test(match[0]) ? `onnx/${match[1]}` : match[1];
 }

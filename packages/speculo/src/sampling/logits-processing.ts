@@ -95,8 +95,14 @@ export function toProbabilities(
     return out;
   }
 
-  const inverseTemperature = 1 / params.temperature;
-  for (let i = 0; i < n; i++) out[i] = logits[i] * inverseTemperature;
+  // The maximum is subtracted before scaling so that no temperature, however small, overflows: the largest logit
+  // becomes exactly 0 and the others −∞ at worst, which is the temperature → 0 limit (the argmax wins). The max
+  // scan doubles as the NaN / +Infinity check. Division rather than multiplying by 1 / T: below ~1e-308, 1 / T is
+  // itself infinite and 0 · ∞ would be NaN.
+  const max = logits[checkedMaxIndex(logits)];
+  if (max === -Infinity) throw new RangeError('logits must contain a finite maximum, got -Infinity');
+  const temperature = params.temperature;
+  for (let i = 0; i < n; i++) out[i] = (logits[i] - max) / temperature;
 
   if (params.topK > 0 && params.topK < n) {
     const threshold = kthLargest(out, params.topK);

@@ -5,7 +5,7 @@ import { validateEngineOptions } from '../api/validate-engine-options.js';
 import { normalizeGenerateOptions, type DrafterKind, type GenerateOptions, type NormalizedGenerateOptions } from '../api/validate-options.js';
 import { SpeculativeDecoder } from '../decode/speculative-decoder.js';
 import type { GenerationResult, StreamEvent, TraceRecordEvent } from '../decode/types.js';
-import { EngineBusyError, EngineDisposedError, SpeculoError } from '../errors.js';
+import { EngineDisposedError, SpeculoError } from '../errors.js';
 import { guardrailConfigHash, parseGuardrailConfig, type GuardrailConfig } from '../guard/guardrail-config.js';
 import { calibrateProfile } from '../models/calibrate-profile.js';
 import { architectureOf } from '../models/decoder-contract.js';
@@ -31,6 +31,7 @@ import {
   modelInfoOf,
   tokenizePrompt,
 } from './model-pair.js';
+import { OperationSlot, type Claim } from './operation-slot.js';
 import { SpeculationControls } from './speculation-controls.js';
 
 /** A model loaded by the app with transformers.js, handed to {@link WorkerEngine.attach}. */
@@ -75,13 +76,13 @@ interface Setup {
 }
 
 /**
- * The engine as it lives inside the Web Worker: loads both models on one ORT WebGPU device, runs one generation
- * at a time, and streams committed tokens back through a callback.
+ * The engine as it lives inside the Web Worker: loads both models on one ORT WebGPU device, runs one call at a
+ * time (see {@link OperationSlot}), and streams committed tokens back through a callback.
  */
 export class WorkerEngine {
   private engine: LoadedEngine | null = null;
   private disposed = false;
-  private running: { id: number; aborted: boolean } | null = null;
+  private readonly slot = new OperationSlot();
   private readonly telemetry = new EngineTelemetry();
   private readonly profiles = new ProfileStore();
 
@@ -228,12 +229,16 @@ export class WorkerEngine {
 
   /**
    * Runs one generation. Events go to `onEvent` as rounds commit; the promise resolves with the full result or
-   * rejects (AbortError after {@link abort}); either way the engine is ready for the next call.
+   * rejects (AbortError after {@link abort}); either way the engine is ready for the next call. Refused with
+   * EngineBusyError while another call runs, unless that call was aborted: then this one waits for it to unwind.
    */
   async generate(requestId: number, options: GenerateOptions, onEvent?: (event: WorkerEvent) => void): Promise<GenerationResult> {
-    const engine = this.loaded();
-    if (this.running) throw new EngineBusyError(`generation ${this.running.id} is still running; await it or abort it first`);
+    this.loaded();
     const normalized = normalizeGenerateOptions(options);
+    return this.slot.run('generate', requestId, (claim) => this.generateHolding(this.loaded(), normalized, claim, onEvent));
+  }
+
+  private async generateHolding(engine: LoadedEngine, normalized: NormalizedGenerateOptions, claim: Claim, onEvent?: (event: WorkerEvent) => void): Promise<GenerationResult> {
     // The vocabulary size was read once at load: building the vocabulary map again per call would cost O(vocab).
     const promptIds = tokenizePrompt(engine.target, engine.info.target.vocabSize, normalized);
     const speculative = normalized.speculative;
@@ -241,8 +246,6 @@ export class WorkerEngine {
     const drafter = speculative && drafterKind ? engine.drafters.get(drafterKind) : null;
     const { planner, policy } = engine.controls.plannerFor(normalized, drafterKind ?? 'model');
     const trace = normalized.trace ? await this.traceRecorder(engine, normalized, promptIds.length, policy, onEvent) : undefined;
-    const request = { id: requestId, aborted: false };
-    this.running = request;
     try {
       const run = engine.decoder.run({
         promptIds,
@@ -253,7 +256,7 @@ export class WorkerEngine {
         planner,
         drafter,
         trace,
-        signal: request,
+        signal: claim,
       });
       let result: GenerationResult;
       for (;;) {
@@ -271,16 +274,15 @@ export class WorkerEngine {
       onEvent?.({ type: 'result', result });
       return result;
     } finally {
-      this.running = null;
       // A failed or aborted round can leave caches mid-round: start the next generation from empty caches.
       engine.runners.target.reset();
       engine.runners.draft?.reset();
     }
   }
 
-  /** Aborts generation `requestId` if it is the one running. */
+  /** Aborts generation `requestId`, running or waiting for its turn; an id that already ended is ignored. */
   abort(requestId: number): void {
-    if (this.running?.id === requestId) this.running.aborted = true;
+    this.slot.abort(requestId);
   }
 
   info(): EngineInfo {
@@ -301,13 +303,15 @@ export class WorkerEngine {
 
   /** Measures the device again, stores and uses the new profile. */
   async recalibrate(onProgress?: (p: LoadProgress) => void): Promise<DeviceProfile> {
-    const engine = this.loaded();
-    if (this.running) throw new EngineBusyError('cannot calibrate while a generation runs');
-    const progress = new ProgressRelay(onProgress);
-    const profile = await this.calibrate(engine, progress.report).finally(() => progress.delivered());
-    engine.controls.profile = profile;
-    engine.info.scheduler.profile = profile;
-    return profile;
+    this.loaded();
+    return this.slot.run('calibrate', null, async (claim) => {
+      const engine = this.loaded();
+      const progress = new ProgressRelay(onProgress);
+      const profile = await this.calibrate(engine, progress.report, claim).finally(() => progress.delivered());
+      engine.controls.profile = profile;
+      engine.info.scheduler.profile = profile;
+      return profile;
+    });
   }
 
   /** Validates and uses a profile exported elsewhere (e.g. measured once per GPU model), storing it for reuse. */
@@ -323,10 +327,14 @@ export class WorkerEngine {
     return profile;
   }
 
+  /**
+   * Aborts the running call and any waiting one (they reject with EngineDisposedError), waits for the running one
+   * to unwind (at most one pass: freeing the models under a forward pass would crash it), then frees both models.
+   */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.running) this.running.aborted = true;
+    await this.slot.abortAllAndWait();
     const engine = this.engine;
     this.engine = null;
     this.profiles.close();
@@ -338,11 +346,12 @@ export class WorkerEngine {
     await engine.draft?.model.dispose();
   }
 
-  private async calibrate(engine: LoadedEngine, onProgress?: (p: LoadProgress) => void): Promise<DeviceProfile> {
+  private async calibrate(engine: LoadedEngine, onProgress?: (p: LoadProgress) => void, signal?: { readonly aborted: boolean }): Promise<DeviceProfile> {
     const name = `${engine.profileKey.target} + ${engine.profileKey.draft} on ${engine.profileKey.backend}`;
     const profile = await calibrateProfile(engine.profileKey, engine.runners.target, engine.runners.draft, {
       gpuDevice: engine.gpuDevice,
       yieldToEventLoop,
+      signal,
       // Measured on WASM: profiles taken in the first ~3 s after loading ran 2–3× slow with spurious steps.
       warmUpMs: engine.info.backend === 'wasm' ? 3000 : 1000,
       onStep: (loaded, total) => onProgress?.({ model: 'profile', name, file: 'device-profile', status: 'calibrate', loaded, total }),

@@ -100,3 +100,72 @@ describe('calibrateProfile', () => {
     await expect(calibrateProfile(key, device.runner(1, 1), null, { gpuDevice: null, maxVerifyTokens: 1 })).rejects.toThrow(/maxVerifyTokens/);
   });
 });
+
+describe('calibrateProfile with an abort signal', () => {
+  /** Runners on one simulated device that count resets, and abort the signal once `abortAfter` forwards have run. */
+  function abortableSetup(abortAfter: number, withDraft = true) {
+    const device = new SimulatedDevice(() => 1);
+    const signal = { aborted: false };
+    const resets = { target: 0, draft: 0 };
+    const wrap = (runner: CalibratedRunner & { length: number }, role: 'target' | 'draft') => {
+      const forward = runner.forward.bind(runner);
+      const reset = runner.reset.bind(runner);
+      runner.forward = async (tokens) => {
+        const logits = await forward(tokens);
+        if (device.forwardLengths.length >= abortAfter) signal.aborted = true;
+        return logits;
+      };
+      runner.reset = () => {
+        resets[role]++;
+        reset();
+      };
+      return runner;
+    };
+    const target = wrap(device.runner(10, 1), 'target');
+    const draft = withDraft ? wrap(device.runner(0.5, 0), 'draft') : null;
+    return { device, signal, resets, target, draft };
+  }
+
+  async function expectAborted(promise: Promise<unknown>): Promise<void> {
+    const error = await promise.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DOMException);
+    expect((error as DOMException).name).toBe('AbortError');
+  }
+
+  it.each([
+    ['during the warm-up', 3],
+    ['during the timed passes', 30],
+  ])('stops %s with an AbortError, runs no further pass and resets both runners', async (_, abortAfter) => {
+    const { device, signal, resets, target, draft } = abortableSetup(abortAfter);
+    await expectAborted(calibrateProfile(key, target, draft, { gpuDevice: null, now: () => device.time, warmUpMs: 0, signal }));
+    expect(signal.aborted).toBe(true);
+    expect(device.forwardLengths).toHaveLength(abortAfter);
+    // Once before filling the context, once on the way out.
+    expect(resets).toEqual({ target: 2, draft: 2 });
+    expect(target.length).toBe(0);
+    expect(draft!.length).toBe(0);
+  });
+
+  it('stops before the first pass when already aborted, and resets a lone target', async () => {
+    const { device, signal, resets, target } = abortableSetup(Infinity, false);
+    signal.aborted = true;
+    const steps: number[] = [];
+    await expectAborted(calibrateProfile(key, target, null, { gpuDevice: null, now: () => device.time, signal, onStep: (done) => steps.push(done) }));
+    expect(device.forwardLengths).toEqual([]);
+    expect(steps).toEqual([]);
+    expect(resets.target).toBe(2);
+    expect(target.length).toBe(0);
+  });
+
+  it('measures as before while the signal stays unaborted', async () => {
+    const { device, signal, resets, target, draft } = abortableSetup(Infinity);
+    const profile = await calibrateProfile(key, target, draft, { gpuDevice: null, now: () => device.time, signal });
+    expect(signal.aborted).toBe(false);
+    expect(profile.targetVerifyMs).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18]);
+    expect(profile.draftStepMs).toBe(0.5);
+    expect(resets).toEqual({ target: 2, draft: 2 });
+  });
+});
