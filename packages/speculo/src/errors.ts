@@ -12,6 +12,7 @@ export type SpeculoErrorCode =
   | 'unsupported-model'
   | 'model-load'
   | 'webgpu-unavailable'
+  | 'unsupported-environment'
   | 'engine-disposed'
   | 'engine-busy'
   | 'invalid-guardrail-config'
@@ -75,6 +76,18 @@ export class WebGPUUnavailableError extends SpeculoError {
 
   constructor(message = 'WebGPU is not available in this browser or on this device.', options?: { cause?: unknown }) {
     super(message, { ...options, code: 'webgpu-unavailable' });
+  }
+}
+
+/**
+ * The JavaScript environment lacks what the engine needs: `createSpeculo` runs the models in a module Web Worker,
+ * which Node does not offer.
+ */
+export class UnsupportedEnvironmentError extends SpeculoError {
+  override name = 'UnsupportedEnvironmentError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'unsupported-environment' });
   }
 }
 
@@ -304,6 +317,9 @@ export function deserializeError(serialized: SerializedError): Error {
       break;
     case 'webgpu-unavailable':
       error = new WebGPUUnavailableError(serialized.message, options);
+      break;
+    case 'unsupported-environment':
+      error = new UnsupportedEnvironmentError(serialized.message, options);
       break;
     case 'engine-disposed':
       error = new EngineDisposedError(serialized.message, options);

@@ -9,6 +9,7 @@ export {
   UnsupportedModelError,
   ModelLoadError,
   WebGPUUnavailableError,
+  UnsupportedEnvironmentError,
   EngineDisposedError,
   EngineBusyError,
   GuardrailConfigError,

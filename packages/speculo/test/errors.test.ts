@@ -12,6 +12,7 @@ import {
   SpeculoError,
   UnsupportedModelError,
   WebGPUUnavailableError,
+  UnsupportedEnvironmentError,
 } from '../src/errors.js';
 
 /** Serialises, passes through structuredClone as postMessage would, and rebuilds. */
@@ -24,6 +25,7 @@ describe('typed errors', () => {
       [new UnsupportedModelError('m', 'MambaForCausalLM'), 'unsupported-model', 'UnsupportedModelError'],
       [new ModelLoadError('m', { model: 'org/model' }), 'model-load', 'ModelLoadError'],
       [new WebGPUUnavailableError(), 'webgpu-unavailable', 'WebGPUUnavailableError'],
+      [new UnsupportedEnvironmentError('no Worker'), 'unsupported-environment', 'UnsupportedEnvironmentError'],
       [new EngineDisposedError(), 'engine-disposed', 'EngineDisposedError'],
       [new EngineBusyError(), 'engine-busy', 'EngineBusyError'],
       [new InvalidLogitsError({ value: 'NaN' }), 'invalid-logits', 'InvalidLogitsError'],
@@ -94,6 +96,7 @@ describe('serializeError / deserializeError', () => {
 
   it('round-trip the remaining Speculo errors by code', () => {
     expect(roundTrip(new WebGPUUnavailableError('no adapter'))).toBeInstanceOf(WebGPUUnavailableError);
+    expect(roundTrip(new UnsupportedEnvironmentError('no Worker'))).toBeInstanceOf(UnsupportedEnvironmentError);
     expect(roundTrip(new EngineDisposedError())).toBeInstanceOf(EngineDisposedError);
     expect(roundTrip(new EngineBusyError())).toBeInstanceOf(EngineBusyError);
     expect(roundTrip(new SpeculoError('generic'))).toMatchObject({ name: 'SpeculoError', code: 'speculo' });

@@ -35,6 +35,9 @@ const policies = ['adaptive', 'static', 'heuristic'];
 export function validateEngineOptions(options: EngineOptions): void {
   if (typeof options !== 'object' || options === null) throw new TypeError('createSpeculo options must be an object');
   assertKnownKeys(options, engineOptionNames, 'createSpeculo options');
+  if (options.target === undefined) {
+    throw new RangeError("target is required: the Hub id or path of the model whose output you want, e.g. { target: 'onnx-community/Qwen2.5-1.5B-Instruct' }");
+  }
   if (typeof options.target !== 'string' || options.target.trim() === '') {
     throw new TypeError(`target must be a model id or path (a non-empty string), got ${JSON.stringify(options.target)}`);
   }

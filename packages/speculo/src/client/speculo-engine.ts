@@ -4,7 +4,8 @@ import type { EngineInfo, EngineOptions, LoadProgress } from '../api/types.js';
 import { validateEngineOptions } from '../api/validate-engine-options.js';
 import { generateOptionNames, normalizeGenerateOptions, type GenerateOptions } from '../api/validate-options.js';
 import type { GenerationResult, GuardrailStreamEvent, TokenEvent } from '../decode/types.js';
-import { EngineDisposedError } from '../errors.js';
+import { EngineDisposedError, UnsupportedEnvironmentError } from '../errors.js';
+import { parseGuardrailConfig } from '../guard/guardrail-config.js';
 import type { GuardrailEvent } from '../guard/guardrail-monitor.js';
 import type { DeviceProfile } from '../schedule/device-profile.js';
 import type { LifetimeTelemetry } from '../trace/telemetry.js';
@@ -81,6 +82,14 @@ export class SpeculoEngine extends EventTarget {
     validateEngineOptions(options);
     const { onProgress, worker: _worker, ...loadOptions } = options;
     assertCloneable(loadOptions, 'createSpeculo options');
+    // Checked here as well as in the worker, so that a bad config fails before a worker starts.
+    if (options.guardrails !== undefined) parseGuardrailConfig(options.guardrails);
+    if (!options.worker && typeof Worker === 'undefined') {
+      throw new UnsupportedEnvironmentError(
+        'createSpeculo runs the models in a module Web Worker, and this environment has no Worker (Node?). Use it in a ' +
+          'browser, or pass a worker created from speculo/worker as the worker option; in Node, run transformers.js directly.',
+      );
+    }
     installErrorTransfer();
     const ownsWorker = !options.worker;
     const worker = options.worker ?? new Worker(new URL('../worker/engine.worker.js', import.meta.url), { type: 'module', name: 'speculo' });
@@ -178,19 +187,19 @@ export class SpeculoEngine extends EventTarget {
   }
 
   /** Engine info as it is now (the n-gram cache's memory grows with use); `info` is the snapshot taken at load. */
-  currentInfo(): Promise<EngineInfo> {
+  async currentInfo(): Promise<EngineInfo> {
     this.assertUsable();
     return this.track(this.remote.info());
   }
 
   /** Acceptance rate, mean acceptance length, acceptance by position and tokens/s over this engine's lifetime. */
-  telemetry(): Promise<LifetimeTelemetry> {
+  async telemetry(): Promise<LifetimeTelemetry> {
     this.assertUsable();
     return this.track(this.remote.lifetimeTelemetry());
   }
 
   /** The device profile the adaptive scheduler uses (export it with `JSON.stringify`); null when not calibrated. */
-  profile(): Promise<DeviceProfile | null> {
+  async profile(): Promise<DeviceProfile | null> {
     this.assertUsable();
     return this.track(this.remote.profile());
   }
@@ -199,13 +208,13 @@ export class SpeculoEngine extends EventTarget {
    * Measures this device again (a few seconds), stores the profile in IndexedDB and uses it. Like a generation it
    * holds the engine: refused with EngineBusyError while a generation runs, and a generation started meanwhile is.
    */
-  recalibrate(onProgress?: (p: LoadProgress) => void): Promise<DeviceProfile> {
+  async recalibrate(onProgress?: (p: LoadProgress) => void): Promise<DeviceProfile> {
     this.assertUsable();
     return this.track(this.remote.recalibrate(onProgress ? proxy(onProgress) : undefined));
   }
 
   /** Uses a profile exported from another session on the same device and models; refused with the bad field named. */
-  importProfile(profile: unknown): Promise<DeviceProfile> {
+  async importProfile(profile: unknown): Promise<DeviceProfile> {
     this.assertUsable();
     return this.track(this.remote.importProfile(typeof profile === 'string' ? JSON.parse(profile) : profile));
   }
