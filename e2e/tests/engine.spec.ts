@@ -232,3 +232,32 @@ test('bad input gets a clear typed error and the engine stays usable', async ({ 
   // The missing model's 404 is the one console error this test causes on purpose.
   expect(errors.filter((e) => !/status of 404|http 404: .*no-such-model/.test(e))).toEqual([]);
 });
+
+test('load failures name the URL tried and the option that fixes it', async ({ page }) => {
+  const errors = await openHarness(page);
+  const load = (options: Record<string, unknown>) => page.evaluate((o) => window.harness.capture(() => window.harness.createEngine(o as never)), options);
+
+  // ORT's runtime missing is not a broken model file: the error names the runtime URL and wasmPaths.
+  const runtime = await load({ target: 'tiny-target', dtype: 'fp32', device: 'wasm', wasmPaths: { mjs: '/no-such-dir/ort.mjs', wasm: '/no-such-dir/ort.wasm' } });
+  expect(runtime).toMatchObject({ ok: false, name: 'ModelLoadError' });
+  expect(runtime.ok === false && runtime.fields['file']).toMatch(/\/no-such-dir\/ort\.mjs$/);
+  expect(runtime.ok === false && runtime.message).toMatch(/WebAssembly runtime did not load from \S*\/no-such-dir\/ort\.mjs[\s\S]*wasmPaths/);
+
+  // A dtype whose file the local folder lacks, with the Hub off: the path looked at and the options to change.
+  const dtype = await load({ target: 'tiny-target', dtype: 'q4' });
+  expect(dtype).toMatchObject({ ok: false, name: 'ModelLoadError', fields: { file: 'onnx/model_q4.onnx' } });
+  expect(dtype.ok === false && dtype.message).toContain('/models/tiny-target/onnx/model_q4.onnx');
+  expect(dtype.ok === false && dtype.message).toMatch(/allowRemoteModels: true/);
+
+  // A URL as the id: ids are names under localModelPath.
+  const url = await load({ target: 'http://localhost:1/models/tiny-target', dtype: 'fp32' });
+  expect(url).toMatchObject({ ok: false, name: 'ModelLoadError' });
+  expect(url.ok === false && url.message).toMatch(/not paths or URLs[\s\S]*target: 'tiny-target'/);
+
+  const { handle } = await createEngine(page, { target: 'tiny-target', draft: 'tiny-draft', dtype: 'fp32' });
+  const ok = await page.evaluate((h) => window.harness.engine(h).generate({ prompt: 'The quick brown fox', maxNewTokens: 4 }), handle);
+  expect(ok.tokenIds.length).toBe(4);
+  await page.evaluate((h) => window.harness.disposeEngine(h), handle);
+  expect(errors.filter((e) => !/status of 404|http 404: .*(no-such-dir|model_q4\.onnx)|Failed to fetch dynamically imported module|ERR_CONNECTION_REFUSED|localhost:1\//.test(e))).toEqual([]);
+});
+

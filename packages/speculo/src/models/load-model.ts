@@ -1,6 +1,7 @@
-import { AutoConfig, AutoModelForCausalLM, AutoTokenizer, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { AutoConfig, AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { ModelLoadError } from '../errors.js';
 import type { Backend, DtypeOption, LoadProgress } from '../api/types.js';
+import { fixForLoadFailure } from './load-failure-fix.js';
 
 /** The small files of a model: enough to check a pair before any weights download. */
 export interface ModelHeader {
@@ -59,12 +60,15 @@ class ProgressTracker {
   };
 
   failure(cause: unknown, stage: string): ModelLoadError {
-    const file = stage === 'weights' ? weightsCulpritOf(cause, this.unfinished, this.seen) : ([...this.unfinished].at(-1) ?? fileNamedIn(cause));
     const message = cause instanceof Error ? cause.message : String(cause);
+    const { role, id } = this.options;
+    const remedy = fixForLoadFailure(message, id, { localModelPath: env.localModelPath });
+    const file =
+      remedy?.runtimeFile ?? (stage === 'weights' ? weightsCulpritOf(cause, this.unfinished, this.seen) : ([...this.unfinished].at(-1) ?? fileNamedIn(cause)));
     // transformers.js reads a response body that is null for an empty file and fails on `.getReader()`.
     const reason = /reading 'getReader'/.test(message) ? `the file is empty (${message})` : message;
-    const { role, id } = this.options;
-    return new ModelLoadError(`could not load the ${role} model "${id}" (${stage}${file ? `, file ${file}` : ''}): ${reason}`, {
+    const explained = remedy ? `${/[.!?]$/.test(reason) ? reason : `${reason}.`} ${remedy.fix}` : reason;
+    return new ModelLoadError(`could not load the ${role} model "${id}" (${stage}${file ? `, file ${file}` : ''}): ${explained}`, {
       model: id,
       file,
       cause,
