@@ -1,6 +1,15 @@
 export { createSpeculo, SpeculoEngine, GuardrailEngineEvent, type StreamOptions, type SpeculoEvent, type DoneEvent } from './client/speculo-engine.js';
 export type { EngineOptions, EngineInfo, ModelInfo, LoadProgress, DeviceOption, DtypeOption, Backend, SchedulerOptions } from './api/types.js';
 export type { GenerateOptions, ChatMessage, DrafterKind, SchedulerPolicyName, TraceOptions } from './api/validate-options.js';
+export type { ChatCompletions, ChatCompletionCallOptions } from './client/chat-completions.js';
+export type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionExtension,
+  ChatCompletionRequest,
+  ChatCompletionUsage,
+  ChatFinishReason,
+} from './api/chat-completions.js';
 export type { GenerationResult, TokenEvent, GuardrailStreamEvent, TokenSource, FinishReason, RoundRecord } from './decode/types.js';
 export type { GenerationMetrics } from './metrics/metrics.js';
 export {

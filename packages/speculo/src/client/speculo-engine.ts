@@ -12,6 +12,7 @@ import type { LifetimeTelemetry } from '../trace/telemetry.js';
 import type { TraceSink } from '../trace/trace-types.js';
 import { installErrorTransfer } from '../worker/error-transfer.js';
 import type { WorkerEngine, WorkerEvent } from '../worker/worker-engine.js';
+import { ChatCompletions } from './chat-completions.js';
 import { EventChannel } from './event-channel.js';
 
 /** Per-call options: what to generate, plus an AbortSignal and a trace sink. */
@@ -66,6 +67,11 @@ export class SpeculoEngine extends EventTarget {
   private disposal: Promise<void> | null = null;
   /** Fails each call still in flight; dispose runs them all. */
   private readonly inFlight = new Set<(error: Error) => void>();
+  /**
+   * OpenAI's Chat Completions on this engine, as WebLLM offers them:
+   * `await engine.chat.completions.create({ messages, stream: true, max_tokens: 64 })`. Same rules as `stream`.
+   */
+  readonly chat: { readonly completions: ChatCompletions };
 
   private constructor(
     private readonly worker: Worker,
@@ -75,6 +81,7 @@ export class SpeculoEngine extends EventTarget {
     private readonly ownsWorker: boolean,
   ) {
     super();
+    this.chat = { completions: new ChatCompletions(this) };
   }
 
   /** Spawns the worker and loads the models in it. Prefer {@link createSpeculo}. */
