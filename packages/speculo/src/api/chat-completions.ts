@@ -1,6 +1,6 @@
 import type { FinishReason, GenerationResult, TokenSource } from '../decode/types.js';
 import type { GenerationMetrics } from '../metrics/metrics.js';
-import { assertKnownKeys, keysOf } from './option-names.js';
+import { assertKnownKeys, assertOptionsObject, keysOf } from './option-names.js';
 import type { ChatMessage, GenerateOptions } from './validate-options.js';
 
 /**
@@ -105,9 +105,7 @@ export interface ChatCompletionChunk {
  * one; OpenAI parameters the engine cannot honour are refused by name.
  */
 export function generateOptionsOfChatRequest(request: ChatCompletionRequest): GenerateOptions {
-  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-    throw new TypeError(`chat.completions.create needs a request object such as { messages: [{ role: 'user', content: 'Hi' }] }`);
-  }
+  assertOptionsObject(request, 'the chat.completions.create request', "{ messages: [{ role: 'user', content: 'Hi' }] }");
   const unsupported = Object.keys(request).find((key) => unsupportedNames.includes(key));
   if (unsupported) throw new RangeError(`${unsupported} is not supported by chat.completions.create: the engine generates plain text`);
   assertKnownKeys(request, requestNames, 'chat.completions.create request');

@@ -14,6 +14,13 @@ export function keysOf<T>() {
   ): readonly string[] => names;
 }
 
+/** @throws {TypeError} unless `options` is a plain object, showing `example` of what is expected. */
+export function assertOptionsObject(options: unknown, where: string, example: string): asserts options is object {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${where} must be an object such as ${example}, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+}
+
 /**
  * @throws {RangeError} naming the first unknown key of `options`, the closest known name when one is near, and
  * every known name otherwise. `where` says whose options these are, e.g. `generate options`.

@@ -1,5 +1,5 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import { assertCloneable, assertKnownKeys } from '../api/option-names.js';
+import { assertCloneable, assertKnownKeys, assertOptionsObject } from '../api/option-names.js';
 import type { EngineInfo, EngineOptions, LoadProgress } from '../api/types.js';
 import { validateEngineOptions } from '../api/validate-engine-options.js';
 import { generateOptionNames, normalizeGenerateOptions, type GenerateOptions } from '../api/validate-options.js';
@@ -47,6 +47,7 @@ export interface GenerateCallOptions extends StreamOptions {
   onGuardrail?: (event: GuardrailEvent) => void;
 }
 
+const promptExample = "{ prompt: 'Hello' }";
 const streamOptionNames = [...generateOptionNames, 'signal', 'traceSink'];
 const generateCallOptionNames = [...streamOptionNames, 'onToken', 'onGuardrail'];
 
@@ -121,7 +122,7 @@ export class SpeculoEngine extends EventTarget {
     let generateOptions: GenerateOptions;
     try {
       this.assertUsable();
-      assertOptionsObject(options, 'stream() options');
+      assertOptionsObject(options, 'stream() options', promptExample);
       assertKnownKeys(options, streamOptionNames, 'stream() options');
       const { signal: _signal, traceSink, ...rest } = options;
       generateOptions = traceSink && !rest.trace ? { ...rest, trace: true } : rest;
@@ -182,7 +183,7 @@ export class SpeculoEngine extends EventTarget {
    * `onGuardrail` each guardrail event.
    */
   async generate(options: GenerateCallOptions): Promise<GenerationResult> {
-    assertOptionsObject(options, 'generate() options');
+    assertOptionsObject(options, 'generate() options', promptExample);
     assertKnownKeys(options, generateCallOptionNames, 'generate() options');
     const { onToken, onGuardrail, ...streamOptions } = options;
     for await (const event of this.stream(streamOptions)) {
@@ -260,12 +261,6 @@ export class SpeculoEngine extends EventTarget {
 
   private assertUsable(): void {
     if (this.disposal) throw new EngineDisposedError('the engine was disposed');
-  }
-}
-
-function assertOptionsObject(options: unknown, where: string): asserts options is object {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${where} must be an object such as { prompt: 'Hello' }, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
   }
 }
 

@@ -96,9 +96,10 @@ export function toProbabilities(
   }
 
   // The maximum is subtracted before scaling so that no temperature, however small, overflows: the largest logit
-  // becomes exactly 0 and the others −∞ at worst, which is the temperature → 0 limit (the argmax wins). The max
-  // scan doubles as the NaN / +Infinity check. Division rather than multiplying by 1 / T: below ~1e-308, 1 / T is
-  // itself infinite and 0 · ∞ would be NaN.
+  // becomes exactly 0 and the others −∞ at worst, which is the temperature → 0 limit (the argmax wins). This is the
+  // row's one max scan, and it doubles as the NaN / +Infinity check: what follows cannot create a NaN, and top-k
+  // keeps the maximum, so the softmax below needs no scan of its own. Division rather than multiplying by 1 / T:
+  // below ~1e-308, 1 / T is itself infinite and 0 · ∞ would be NaN.
   const max = logits[checkedMaxIndex(logits)];
   if (max === -Infinity) throw new RangeError('logits must contain a finite maximum, got -Infinity');
   const temperature = params.temperature;
@@ -109,7 +110,7 @@ export function toProbabilities(
     for (let i = 0; i < n; i++) if (out[i] < threshold) out[i] = -Infinity;
   }
 
-  softmaxInPlace(out);
+  softmaxOfShifted(out);
 
   if (params.topP < 1) applyTopP(out, params.topP);
   return out;
@@ -124,19 +125,12 @@ function assertSamplingParams({ temperature, topK, topP }: SamplingParams): void
   if (!(topP > 0 && topP <= 1)) throw new RangeError(`topP must be in (0, 1], got ${topP}`);
 }
 
-/**
- * Softmax over the row. Its max pass doubles as the NaN / +Infinity check (see {@link argmax}): filtering never
- * removes a NaN (comparisons with it are false), so any NaN in the logits reaches this pass.
- */
-function softmaxInPlace(values: Float32Array): void {
-  const max = values.length > 0 ? values[checkedMaxIndex(values)] : -Infinity;
-  if (max === -Infinity) {
-    throw new RangeError(`logits must contain a finite maximum, got ${max}`);
-  }
+/** Softmax, in place, of a row already shifted so that its maximum is exactly 0 (no overflow, no max scan). */
+function softmaxOfShifted(values: Float32Array): void {
   // Sum in float64: 150k float32 additions would otherwise lose several digits.
   let sum = 0;
   for (let i = 0; i < values.length; i++) {
-    const e = Math.exp(values[i] - max);
+    const e = Math.exp(values[i]);
     values[i] = e;
     sum += e;
   }

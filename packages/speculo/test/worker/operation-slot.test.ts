@@ -57,6 +57,15 @@ function expectAbortError(error: unknown): void {
   expect((error as DOMException).name).toBe('AbortError');
 }
 
+/** Starts generation 1 with a controlled body, waits until it runs, then aborts it: the setup of the waiting tests. */
+async function startThenAbortFirst(slot: OperationSlot, log: string[]) {
+  const first = controlledBody<string>('1', log);
+  const firstResult = outcome(slot.run('generate', 1, first.body));
+  await first.started;
+  slot.abort(1);
+  return { first, firstResult };
+}
+
 describe('OperationSlot', () => {
   it('runs a body with a fresh claim and returns what it returns', async () => {
     const slot = new OperationSlot();
@@ -114,10 +123,7 @@ describe('OperationSlot', () => {
   it('after abort of the running call, runs a new call only once the first body has settled', async () => {
     const slot = new OperationSlot();
     const log: string[] = [];
-    const first = controlledBody<string>('1', log);
-    const firstResult = outcome(slot.run('generate', 1, first.body));
-    await first.started;
-    slot.abort(1);
+    const { first, firstResult } = await startThenAbortFirst(slot, log);
 
     const second = controlledBody<string>('2', log);
     const secondResult = outcome(slot.run('generate', 2, second.body));
@@ -184,10 +190,7 @@ describe('OperationSlot', () => {
   it('rejects an aborted waiting call with AbortError without running its body, and lets the call after it run', async () => {
     const slot = new OperationSlot();
     const log: string[] = [];
-    const first = controlledBody<string>('1', log);
-    const firstResult = outcome(slot.run('generate', 1, first.body));
-    await first.started;
-    slot.abort(1);
+    const { first, firstResult } = await startThenAbortFirst(slot, log);
 
     const second = controlledBody<string>('2', log);
     const secondResult = outcome(slot.run('generate', 2, second.body));
@@ -223,10 +226,7 @@ describe('OperationSlot', () => {
       active--;
       return name;
     };
-    const first = controlledBody<string>('1', log);
-    const firstResult = outcome(slot.run('generate', 1, first.body));
-    await first.started;
-    slot.abort(1);
+    const { first, firstResult } = await startThenAbortFirst(slot, log);
     const second = outcome(slot.run('generate', 2, body('2')));
     const third = outcome(slot.run('generate', 3, body('3')));
     await flush();
@@ -294,10 +294,7 @@ describe('OperationSlot', () => {
   it('abortAllAndWait rejects a waiting call with EngineDisposedError without running it', async () => {
     const slot = new OperationSlot();
     const log: string[] = [];
-    const first = controlledBody<string>('1', log);
-    const firstResult = outcome(slot.run('generate', 1, first.body));
-    await first.started;
-    slot.abort(1);
+    const { first, firstResult } = await startThenAbortFirst(slot, log);
     const second = controlledBody<string>('2', log);
     const secondResult = outcome(slot.run('generate', 2, second.body));
     const third = controlledBody<string>('cal', log);
