@@ -93,8 +93,9 @@ export default defineConfig({
   preview: { port: 4173, strictPort: false, headers: isolationHeaders },
   worker: { format: 'es' },
   optimizeDeps: {
-    // The worker imports transformers.js; pre-bundling it once up front avoids a reload mid-test.
-    include: ['@huggingface/transformers', 'comlink', 'zod'],
+    // The worker imports transformers.js, and the harness imports `ai` on demand; pre-bundling them once up front
+    // avoids a reload mid-test.
+    include: ['@huggingface/transformers', 'comlink', 'zod', 'ai'],
     exclude: ['speculo'],
   },
   build: {

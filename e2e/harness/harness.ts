@@ -99,6 +99,11 @@ const harness = {
       channel.postMessage({ query });
     });
   },
+  /** The Vercel AI SDK and Speculo's provider for it, loaded only by the tests that use them. */
+  async aiSdk() {
+    const [ai, provider] = await Promise.all([import('ai'), import('speculo/ai-sdk')]);
+    return { ai, speculo: provider.speculo };
+  },
   /** Runs `fn` and returns its value or the error's name, code and message (errors do not survive evaluate). */
   async capture<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; name: string; code?: string; message: string; isRangeError: boolean; fields: Record<string, unknown> }> {
     try {

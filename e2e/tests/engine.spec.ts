@@ -261,3 +261,28 @@ test('load failures name the URL tried and the option that fixes it', async ({ p
   expect(errors.filter((e) => !/status of 404|http 404: .*(no-such-dir|model_q4\.onnx)|Failed to fetch dynamically imported module|ERR_CONNECTION_REFUSED|localhost:1\//.test(e))).toEqual([]);
 });
 
+test('models from a host of the app’s own: remoteHost and remotePathTemplate decide every URL', async ({ page }) => {
+  const errors = await openHarness(page);
+  const origin = new URL(page.url()).origin;
+  const requests: string[] = [];
+  page.context().on('request', (request) => requests.push(request.url()));
+  // No local lookup at all: every file is "remote", from the host and layout given.
+  const remote = { localModelPath: undefined, allowRemoteModels: true, remotePathTemplate: '{model}/', dtype: 'fp32' };
+
+  const missing = await page.evaluate(
+    (o) => window.harness.capture(() => window.harness.createEngine(o as never)),
+    { ...remote, target: 'tiny-target', remoteHost: `${origin}/no-such-cdn/` },
+  );
+  expect(missing).toMatchObject({ ok: false, name: 'ModelLoadError' });
+  expect(missing.ok === false && missing.message).toContain(`does not exist on remoteHost "${origin}/no-such-cdn/"`);
+
+  const { handle } = await createEngine(page, { ...remote, target: 'tiny-target', draft: 'tiny-draft', remoteHost: `${origin}/models/` });
+  const result = await page.evaluate((h) => window.harness.engine(h).generate({ prompt: 'The quick brown fox', maxNewTokens: 4 }), handle);
+  expect(result.tokenIds.length).toBe(4);
+  await page.evaluate((h) => window.harness.disposeEngine(h), handle);
+  expect(requests).toContain(`${origin}/models/tiny-target/onnx/model.onnx`);
+  expect(requests).toContain(`${origin}/models/tiny-draft/onnx/model.onnx`);
+  expect(requests.filter((url) => url.includes('huggingface.co'))).toEqual([]);
+  expect(errors.filter((e) => !/status of 404|no-such-cdn/.test(e))).toEqual([]);
+});
+

@@ -8,6 +8,8 @@ describe('validateEngineOptions', () => {
       validateEngineOptions({ target: 'a', draft: 'b', device: 'auto', dtype: { target: 'q4f16', draft: 'q4' }, drafter: 'composite', scheduler: { policy: 'static', draftLength: 6, earlyStop: { threshold: 0.4 } }, ngramCacheBytes: 1 << 20 }),
     ).not.toThrow();
     expect(() => validateEngineOptions({ target: 'a', drafter: 'prompt-lookup' })).not.toThrow();
+    expect(() => validateEngineOptions({ target: 'org/a', localModelPath: '/models/', allowRemoteModels: false })).not.toThrow();
+    expect(() => validateEngineOptions({ target: 'org/a', remoteHost: 'https://cdn.example.com/models/', remotePathTemplate: '{model}/' })).not.toThrow();
   });
 
   it.each([
@@ -23,6 +25,12 @@ describe('validateEngineOptions', () => {
     [{ target: 'a', scheduler: { maxDraftLength: 65 } }, /scheduler.maxDraftLength/],
     [{ target: 'a', scheduler: { earlyStop: { threshold: 2 } } }, /scheduler.earlyStop/],
     [{ target: 'a', ngramCacheBytes: 10 }, /ngramCacheBytes/],
+    [{ target: 'a', localModelPath: 'http://localhost:5173/models/' }, /localModelPath must be a path on this origin such as '\/models\/', not a URL .*set remoteHost/],
+    [{ target: 'a', localModelPath: '' }, /localModelPath/],
+    [{ target: 'a', allowRemoteModels: 'no' }, /allowRemoteModels must be true or false/],
+    [{ target: 'a', remoteHost: '/models/' }, /remoteHost must be an absolute http\(s\) URL.*set localModelPath instead/],
+    [{ target: 'a', remoteHost: 'ftp://cdn.example.com/' }, /remoteHost/],
+    [{ target: 'a', remotePathTemplate: 'resolve/main/' }, /remotePathTemplate must contain \{model\}/],
   ])('refuses %j naming the option', (options, message) => {
     expect(() => validateEngineOptions(options as unknown as EngineOptions)).toThrow(message);
   });
@@ -67,6 +75,8 @@ describe('validateEngineOptions on unknown option names', () => {
       revision: 'main',
       localModelPath: '/models/',
       allowRemoteModels: false,
+      remoteHost: 'https://cdn.example.com/models/',
+      remotePathTemplate: '{model}/',
       wasmPaths: { mjs: '/ort.mjs', wasm: '/ort.wasm' },
       worker: {} as Worker,
       drafter: 'model',

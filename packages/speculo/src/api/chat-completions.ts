@@ -35,8 +35,15 @@ export interface ChatCompletionRequest {
   /** Ignored (OpenAI uses it for abuse monitoring). */
   user?: string | null;
   /** Speculo's own per-call options, for what OpenAI's request has no name for. */
-  speculo?: Pick<GenerateOptions, 'topK' | 'draftLength' | 'policy' | 'drafter' | 'speculative'>;
+  speculo?: SpeculationOptions & Pick<GenerateOptions, 'topK'>;
 }
+
+/**
+ * Speculo's own per-call options, which APIs shaped after others have no names for: the `speculo` field of a chat
+ * completion request and `providerOptions.speculo` of the AI SDK provider.
+ */
+export type SpeculationOptions = Pick<GenerateOptions, 'draftLength' | 'policy' | 'drafter' | 'speculative'>;
+export const speculationOptionNames = keysOf<SpeculationOptions>()(['draftLength', 'policy', 'drafter', 'speculative']);
 
 const requestNames = keysOf<ChatCompletionRequest>()([
   'messages',
@@ -56,7 +63,8 @@ const requestNames = keysOf<ChatCompletionRequest>()([
   'user',
   'speculo',
 ]);
-const extensionNames = keysOf<NonNullable<ChatCompletionRequest['speculo']>>()(['topK', 'draftLength', 'policy', 'drafter', 'speculative']);
+/** The `speculo` field: the speculation options, plus topK, which OpenAI's request has no name for either. */
+const extensionNames = [...speculationOptionNames, 'topK'];
 /** OpenAI parameters with no local meaning yet: named in the error so that the caller knows it is not a typo. */
 const unsupportedNames = ['tools', 'tool_choice', 'functions', 'function_call', 'response_format', 'logit_bias', 'top_logprobs', 'parallel_tool_calls'];
 

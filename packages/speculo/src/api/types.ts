@@ -46,9 +46,15 @@ export interface SchedulerOptions {
 }
 
 export interface EngineOptions {
-  /** Hugging Face model id or local path of the model whose output you want. */
+  /**
+   * The model whose output you want: a Hub id (`org/name`), or with `localModelPath` a folder name under that path.
+   * Not a path or URL.
+   */
   target: string;
-  /** Smaller model with the same tokenizer that proposes tokens. Without one, the engine decodes with the target alone. */
+  /**
+   * Smaller model with the same tokenizer that proposes tokens, named like `target`. Without one, the engine decodes
+   * with the target alone.
+   */
   draft?: string;
   device?: DeviceOption;
   /** One dtype for both models, or one each. Defaults to `auto` (transformers.js's choice per device). */
@@ -61,7 +67,18 @@ export interface EngineOptions {
    * origin such as `/models/`) and `allowRemoteModels: false` to serve them yourself.
    */
   localModelPath?: string;
+  /** `false` never fetches from `remoteHost` (the Hub by default): models come from `localModelPath` only. */
   allowRemoteModels?: boolean;
+  /**
+   * A Hub-compatible host to fetch models from instead of `https://huggingface.co/`, such as a CDN of your own
+   * (`https://cdn.example.com/models/`). An absolute http(s) URL.
+   */
+  remoteHost?: string;
+  /**
+   * How `remoteHost` lays out a model's files: `{model}` is the id, `{revision}` the revision. Default
+   * `'{model}/resolve/{revision}/'` (the Hub's); `'{model}/'` for plain folders.
+   */
+  remotePathTemplate?: string;
   /**
    * URLs of ORT's `ort-wasm-simd-threaded.asyncify.{mjs,wasm}`. transformers.js otherwise loads them from a CDN.
    */

@@ -12,6 +12,8 @@ export const engineOptionNames = keysOf<EngineOptions>()([
   'revision',
   'localModelPath',
   'allowRemoteModels',
+  'remoteHost',
+  'remotePathTemplate',
   'wasmPaths',
   'worker',
   'drafter',
@@ -36,13 +38,13 @@ export function validateEngineOptions(options: EngineOptions): void {
   if (typeof options !== 'object' || options === null) throw new TypeError('createSpeculo options must be an object');
   assertKnownKeys(options, engineOptionNames, 'createSpeculo options');
   if (options.target === undefined) {
-    throw new RangeError("target is required: the Hub id or path of the model whose output you want, e.g. { target: 'onnx-community/Qwen2.5-1.5B-Instruct' }");
+    throw new RangeError("target is required: the Hub id of the model whose output you want, e.g. { target: 'onnx-community/Qwen2.5-1.5B-Instruct' }");
   }
   if (typeof options.target !== 'string' || options.target.trim() === '') {
-    throw new TypeError(`target must be a model id or path (a non-empty string), got ${JSON.stringify(options.target)}`);
+    throw new TypeError(`target must be a model id (a non-empty string), got ${JSON.stringify(options.target)}`);
   }
   if (options.draft !== undefined && (typeof options.draft !== 'string' || options.draft.trim() === '')) {
-    throw new TypeError(`draft must be a model id or path (a non-empty string), got ${JSON.stringify(options.draft)}`);
+    throw new TypeError(`draft must be a model id (a non-empty string), got ${JSON.stringify(options.draft)}`);
   }
   oneOf('device', options.device, devices);
   if (typeof options.dtype === 'object' && options.dtype !== null) {
@@ -54,6 +56,7 @@ export function validateEngineOptions(options: EngineOptions): void {
   }
   oneOf('drafter', options.drafter, drafters);
   if (options.drafter === 'model' && !options.draft) throw new RangeError('drafter "model" needs a draft model: set draft, or choose prompt-lookup');
+  validateModelSources(options);
   if (options.wasmPaths !== undefined) {
     if (typeof options.wasmPaths !== 'object' || options.wasmPaths === null) throw new TypeError(`wasmPaths must be { mjs, wasm } (two URLs), got ${JSON.stringify(options.wasmPaths)}`);
     assertKnownKeys(options.wasmPaths, wasmPathNames, 'wasmPaths');
@@ -74,6 +77,45 @@ export function validateEngineOptions(options: EngineOptions): void {
     }
   }
   integer('ngramCacheBytes', options.ngramCacheBytes, 4096, Number.MAX_SAFE_INTEGER);
+}
+
+/** Where models come from: the mistakes that otherwise surface as an unrelated tokenizer error after load starts. */
+function validateModelSources(options: EngineOptions): void {
+  if (options.localModelPath !== undefined) {
+    if (typeof options.localModelPath !== 'string' || options.localModelPath.trim() === '') {
+      throw new TypeError(`localModelPath must be a path on this origin such as '/models/', got ${JSON.stringify(options.localModelPath)}`);
+    }
+    if (/^[a-z][a-z0-9+.-]*:/i.test(options.localModelPath)) {
+      throw new RangeError(
+        `localModelPath must be a path on this origin such as '/models/', not a URL (got "${options.localModelPath}"): ` +
+          'for models on another host, set remoteHost to that URL instead',
+      );
+    }
+  }
+  if (options.allowRemoteModels !== undefined && typeof options.allowRemoteModels !== 'boolean') {
+    throw new TypeError(`allowRemoteModels must be true or false, got ${JSON.stringify(options.allowRemoteModels)}`);
+  }
+  if (options.remoteHost !== undefined && !isHttpUrl(options.remoteHost)) {
+    throw new RangeError(
+      `remoteHost must be an absolute http(s) URL such as 'https://cdn.example.com/models/', got ${JSON.stringify(options.remoteHost)}; ` +
+        'for models on this origin, set localModelPath instead',
+    );
+  }
+  if (options.remotePathTemplate !== undefined && (typeof options.remotePathTemplate !== 'string' || !options.remotePathTemplate.includes('{model}'))) {
+    throw new RangeError(
+      `remotePathTemplate must contain {model} (and may contain {revision}), e.g. '{model}/' or '{model}/resolve/{revision}/', got ${JSON.stringify(options.remotePathTemplate)}`,
+    );
+  }
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
 }
 
 function oneOf(name: string, value: unknown, allowed: string[]): void {

@@ -11,13 +11,8 @@ import {
 } from '../api/chat-completions.js';
 import { normalizeGenerateOptions } from '../api/validate-options.js';
 import type { GenerationResult } from '../decode/types.js';
-import type { SpeculoEvent, StreamOptions } from './speculo-engine.js';
-
-/** What the chat API needs of the engine: its stream, and the target's id to echo as `model`. */
-export interface ChatEngine {
-  stream(options: StreamOptions): AsyncIterableIterator<SpeculoEvent>;
-  readonly info: { target: { id: string } };
-}
+import { resultOfStream, type StreamingEngine } from './engine-stream.js';
+import type { SpeculoEvent } from './speculo-engine.js';
 
 /** The second argument of `create`, as in OpenAI's SDK. */
 export interface ChatCompletionCallOptions {
@@ -32,7 +27,7 @@ export interface ChatCompletionCallOptions {
  * `stream_options.include_usage`). Leaving the loop early aborts the generation.
  */
 export class ChatCompletions {
-  constructor(private readonly engine: ChatEngine) {}
+  constructor(private readonly engine: StreamingEngine) {}
 
   create(request: ChatCompletionRequest & { stream: true }, options?: ChatCompletionCallOptions): Promise<AsyncIterableIterator<ChatCompletionChunk>>;
   create(request: ChatCompletionRequest & { stream?: false | null }, options?: ChatCompletionCallOptions): Promise<ChatCompletion>;
@@ -44,8 +39,7 @@ export class ChatCompletions {
     const header = completionHeader(this.engine.info.target.id);
     const events = this.engine.stream({ ...generateOptions, ...(options.signal ? { signal: options.signal } : {}) });
     if (request.stream) return chunksOf(events, header, request.stream_options?.include_usage === true);
-    for await (const event of events) if (event.type === 'done') return completionOf(header, event.result);
-    throw new Error('the generation stream ended without a result');
+    return completionOf(header, await resultOfStream(events));
   }
 }
 

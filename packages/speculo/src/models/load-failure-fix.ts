@@ -1,12 +1,16 @@
 /**
  * Reads a transformers.js / ONNX Runtime load failure and says what to change. Their messages name a path or a
  * backend but not the engine option that decides it, and a runtime that failed to download looks like a broken
- * model file; apps need the option (`localModelPath`, `allowRemoteModels`, `wasmPaths`, `dtype`) and the URL tried.
+ * model file; apps need the option (`localModelPath`, `allowRemoteModels`, `remoteHost`, `wasmPaths`, `dtype`) and the
+ * URL tried.
  */
 
 /** Where local models are looked up, as transformers.js's `env` holds it when loading fails. */
 export interface ModelSources {
   localModelPath: string;
+  /** Where remote files come from: the Hub's `https://huggingface.co/` unless the app set `remoteHost`. */
+  remoteHost: string;
+  remotePathTemplate: string;
 }
 
 export interface LoadFailureFix {
@@ -50,6 +54,14 @@ export function fixForLoadFailure(message: string, id: string, sources: ModelSou
     };
   }
   const remoteMissing = /Could not locate file: "([^"]+)"/.exec(message);
+  if (remoteMissing && !isHub(sources.remoteHost)) {
+    return {
+      fix:
+        `${remoteMissing[1]} does not exist on remoteHost "${sources.remoteHost}", where model files are looked up as ` +
+        `"${sources.remoteHost}${sources.remotePathTemplate}<file>": check that the model's folder is there and that ` +
+        `remotePathTemplate matches its layout ('{model}/' for plain folders, '{model}/resolve/{revision}/' for a Hub mirror).${pathAdvice}`,
+    };
+  }
   if (remoteMissing) {
     return {
       fix:
@@ -58,6 +70,10 @@ export function fixForLoadFailure(message: string, id: string, sources: ModelSou
     };
   }
   return null;
+}
+
+function isHub(host: string): boolean {
+  return /^https:\/\/huggingface\.co\/?$/.test(host);
 }
 
 function looksLikePathOrUrl(id: string): boolean {

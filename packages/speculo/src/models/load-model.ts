@@ -62,7 +62,7 @@ class ProgressTracker {
   failure(cause: unknown, stage: string): ModelLoadError {
     const message = cause instanceof Error ? cause.message : String(cause);
     const { role, id } = this.options;
-    const remedy = fixForLoadFailure(message, id, { localModelPath: env.localModelPath });
+    const remedy = fixForLoadFailure(message, id, { localModelPath: env.localModelPath, remoteHost: env.remoteHost, remotePathTemplate: env.remotePathTemplate });
     const file =
       remedy?.runtimeFile ?? (stage === 'weights' ? weightsCulpritOf(cause, this.unfinished, this.seen) : ([...this.unfinished].at(-1) ?? fileNamedIn(cause)));
     // transformers.js reads a response body that is null for an empty file and fails on `.getReader()`.

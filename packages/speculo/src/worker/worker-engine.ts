@@ -12,7 +12,7 @@ import { architectureOf } from '../models/decoder-contract.js';
 import { CausalLmRunner, type LoadedCausalLM } from '../models/causal-lm-runner.js';
 import { eosTokenIdsOf } from '../models/describe-model.js';
 import { loadModelHeader, loadModelWeights, type LoadedModel } from '../models/load-model.js';
-import { configureTransformers } from '../runtime/configure-transformers.js';
+import { assertTransformersSharesOnnxRuntime, configureTransformers } from '../runtime/configure-transformers.js';
 import { assertDtypeRunsOn, dtypeToLoad } from '../runtime/dtype-support.js';
 import { ProfileStore } from '../runtime/profile-store.js';
 import { selectBackend } from '../runtime/select-backend.js';
@@ -146,6 +146,7 @@ export class WorkerEngine {
    */
   async attach(target: AttachedModel, draft: AttachedModel | null, backend: Backend, options: Omit<WorkerLoadOptions, 'target' | 'draft'> = {}): Promise<EngineInfo> {
     this.assertUnloaded();
+    assertTransformersSharesOnnxRuntime({ onlyOnWeb: true });
     const guardrails = options.guardrails === undefined ? null : parseGuardrailConfig(options.guardrails);
     const asLoaded = (m: AttachedModel, role: 'target' | 'draft'): LoadedModel => ({
       id: m.id ?? String((m.model.config as { _name_or_path?: string })._name_or_path ?? role),

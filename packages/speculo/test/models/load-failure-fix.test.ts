@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixForLoadFailure } from '../../src/models/load-failure-fix.js';
 
-const sources = { localModelPath: '/models/' };
+const sources = { localModelPath: '/models/', remoteHost: 'https://huggingface.co/', remotePathTemplate: '{model}/resolve/{revision}/' };
 
 describe('fixForLoadFailure', () => {
   it('blames the runtime, not the model, when ORT cannot load its WebAssembly files, and names wasmPaths and the URL', () => {
@@ -39,6 +39,14 @@ describe('fixForLoadFailure', () => {
     const fix = fixForLoadFailure(message, 'org/model', sources)?.fix;
     expect(fix).toMatch(/^https:\/\/huggingface\.co\/org\/model\/resolve\/main\/onnx\/model_q4f16\.onnx does not exist: check the id and the revision/);
     expect(fix).toContain('set localModelPath');
+  });
+
+  it('names remoteHost and remotePathTemplate when the missing file was looked for on a host of the app’s own', () => {
+    const message = 'Could not locate file: "https://cdn.example.com/models/org/model/onnx/model_q4.onnx".';
+    const fix = fixForLoadFailure(message, 'org/model', { ...sources, remoteHost: 'https://cdn.example.com/models/', remotePathTemplate: '{model}/' })?.fix;
+    expect(fix).toMatch(/^https:\/\/cdn\.example\.com\/models\/org\/model\/onnx\/model_q4\.onnx does not exist on remoteHost "https:\/\/cdn\.example\.com\/models\/"/);
+    expect(fix).toContain('"https://cdn.example.com/models/{model}/<file>"');
+    expect(fix).toContain("remotePathTemplate matches its layout ('{model}/' for plain folders");
   });
 
   it('returns null for failures it cannot explain', () => {
