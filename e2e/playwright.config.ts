@@ -5,8 +5,10 @@ const port = Number(process.env.SPECULO_TEST_PORT ?? 5199);
 
 export default defineConfig({
   testDir: './tests',
-  // SwiftShader runs WebGPU on the CPU: one browser at a time keeps timings sane on 2 cores.
-  workers: 1,
+  // Two browsers at a time: a SwiftShader test keeps about one core busy (GPU process plus renderer) and a WASM one
+  // runs ORT single-threaded, so on CI's 2 cores two workers nearly halve the run. Tests assert no timings, and each
+  // file still runs in order in one worker. SPECULO_TEST_WORKERS=1 runs one browser at a time.
+  workers: Number(process.env.SPECULO_TEST_WORKERS ?? 2),
   fullyParallel: false,
   timeout: 180_000,
   // One retry, reported as "flaky" by the summary rather than hidden. It was added for the WASM demo that seemed
