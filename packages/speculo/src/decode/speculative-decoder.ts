@@ -182,10 +182,11 @@ export class SpeculativeDecoder {
         const rollbackMs = this.now() - rollbackStart;
         committed.push(...roundCommit.tokens);
 
-        metrics.recordRound({ drafted: drafted.length, accepted: outcome.acceptedCount, committed: roundCommit.tokens.length, verifyMs });
-        rounds.push({ drafted: drafted.length, accepted: outcome.acceptedCount, committed: roundCommit.tokens.length, draftMs, verifyMs, rollbackMs });
         const sources = roundCommit.tokens.map((_, i): TokenSource => (i < roundCommit.acceptedDraftUsed ? 'draft' : 'target'));
+        // A stop string can end the output inside the round: only what it left counts as committed.
         const kept = output.append(roundCommit.tokens, sources);
+        metrics.recordRound({ drafted: drafted.length, accepted: outcome.acceptedCount, committed: kept.tokenIds.length, verifyMs });
+        rounds.push({ drafted: drafted.length, accepted: outcome.acceptedCount, committed: kept.tokenIds.length, draftMs, verifyMs, rollbackMs });
         trace?.recordRound({
           round,
           mode: drafted.length > 0 ? 'speculate' : 'target-only',

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SpeculativeDecoder, type DecodeRequest } from '../../src/decode/speculative-decoder.js';
-import type { GenerationResult } from '../../src/decode/types.js';
-import { ModelDrafter } from '../../src/draft/model-drafter.js';
 import { InvalidLogitsError } from '../../src/errors.js';
-import { CausalLmRunner } from '../../src/models/causal-lm-runner.js';
 import type { SamplingParams } from '../../src/sampling/logits-processing.js';
-import { fakeCausalLM, fakeDecoderSession, type FakeDecoderSpec } from '../helpers/fake-decoder-session.js';
+import { defaultPrompt as promptIds, draftWrongWhere, generate, greedy, greedyReference, scriptedDecoder } from '../helpers/scripted-decoder.js';
 
-const vocabSize = 64;
-const targetPredict = (context: readonly number[]): number => ((context.at(-1) ?? 0) * 5 + (context.at(-2) ?? 0) + 3) % 60;
 // Agrees with the target except every third position, so rounds see both acceptances and rejections.
-const draftPredict = (context: readonly number[]): number => (context.length % 3 === 0 ? (targetPredict(context) + 1) % 60 : targetPredict(context));
-const promptIds = Array.from({ length: 40 }, (_, i) => (i * 13 + 7) % 60);
-const greedy: SamplingParams = { temperature: 0, topK: 0, topP: 1 };
+const draftPredict = draftWrongWhere((context) => context.length % 3 === 0);
 const sampled: SamplingParams = { temperature: 1, topK: 0, topP: 1 };
 
 /** Corrupts rows from a chosen context length on, while `enabled`. */
@@ -28,28 +20,13 @@ class Poison {
 }
 
 function setup(options: { targetPoison?: Poison; draftPoison?: Poison; budget?: number } = {}) {
-  const spec = (predict: FakeDecoderSpec['predict'], poison?: Poison): FakeDecoderSpec => ({ vocabSize, predict, ...(poison ? { corrupt: poison.corrupt } : {}) });
-  const targetFake = fakeDecoderSession(spec(targetPredict, options.targetPoison));
-  const draftFake = fakeDecoderSession(spec(draftPredict, options.draftPoison));
-  const runnerOptions = options.budget ? { prefillLogitsBudgetBytes: options.budget } : {};
-  const target = new CausalLmRunner(fakeCausalLM(targetFake.session), { name: 'target model "t"', ...runnerOptions });
-  const drafter = new ModelDrafter(new CausalLmRunner(fakeCausalLM(draftFake.session), { name: 'draft model "d"', ...runnerOptions }));
-  const decoder = new SpeculativeDecoder({
-    target,
-    eosTokenIds: new Set([63]),
-    maxSequenceLength: 4096,
-    decode: (ids) => ids.map((id) => String.fromCharCode(97 + (id % 26))).join(''),
-    gpuDevice: null,
+  const { decoder, drafter, targetFake, draftFake } = scriptedDecoder({
+    draft: draftPredict,
+    ...(options.targetPoison ? { targetCorrupt: options.targetPoison.corrupt } : {}),
+    ...(options.draftPoison ? { draftCorrupt: options.draftPoison.corrupt } : {}),
+    ...(options.budget ? { prefillLogitsBudgetBytes: options.budget } : {}),
   });
-  return { decoder, drafter, targetFake, draftFake };
-}
-
-async function generate(decoder: SpeculativeDecoder, request: Partial<DecodeRequest> & Pick<DecodeRequest, 'drafter'>): Promise<GenerationResult> {
-  const run = decoder.run({ promptIds, maxNewTokens: 16, sampling: greedy, seed: 7, stop: [], ...request });
-  for (;;) {
-    const step = await run.next();
-    if (step.done) return step.value;
-  }
+  return { decoder, drafter: drafter!, targetFake, draftFake: draftFake! };
 }
 
 async function failure(promise: Promise<unknown>): Promise<InvalidLogitsError> {
@@ -61,12 +38,7 @@ async function failure(promise: Promise<unknown>): Promise<InvalidLogitsError> {
   return error as InvalidLogitsError;
 }
 
-/** What greedy decoding with the target alone writes. */
-function targetGreedy(count: number): number[] {
-  const context = [...promptIds];
-  for (let i = 0; i < count; i++) context.push(targetPredict(context));
-  return context.slice(promptIds.length);
-}
+const targetGreedy = (count: number): number[] => greedyReference(promptIds, count);
 
 describe('SpeculativeDecoder over fake sessions', () => {
   it('writes exactly the target’s greedy output, with and without a draft model', async () => {

@@ -26,6 +26,8 @@ export interface FakeDecoderSpec {
   presentLength?: (past: number, fed: number) => number;
   /** Heads the present.* outputs come back with, when a test needs a layout that contradicts the declared one. */
   presentHeads?: number;
+  /** Told of each pass once it has run, before the caller gets its outputs (e.g. to abort a generation mid-pass). */
+  onRun?: (record: FakeRunRecord) => void;
 }
 
 /** One session.run call as the fake saw it. */
@@ -38,6 +40,8 @@ export interface FakeRunRecord {
   logitsToKeep: number | null;
   /** Logits tensors of earlier passes still not disposed when this pass began. */
   liveLogitsTensors: number;
+  /** The tokens the pass saw: the `past` cached ones, then the `fed` ones. */
+  context: number[];
 }
 
 export interface FakeDecoder {
@@ -114,14 +118,17 @@ export function fakeDecoderSession(spec: FakeDecoderSpec): FakeDecoder {
       logitsType === 'float16'
         ? new Tensor('float16', Uint16Array.from(logits, float32ToFloat16Bits), [1, rows, spec.vocabSize])
         : new Tensor('float32', logits, [1, rows, spec.vocabSize]);
-    calls.push({
+    const record: FakeRunRecord = {
       past,
       fed: ids.length,
       logitsRows: rows,
       logitsBytes: logits.length * (logitsType === 'float16' ? 2 : 4),
       logitsToKeep,
       liveLogitsTensors: liveLogits.size,
-    });
+      context,
+    };
+    calls.push(record);
+    spec.onRun?.(record);
     const originalDispose = logitsTensor.dispose.bind(logitsTensor);
     liveLogits.add(logitsTensor);
     logitsTensor.dispose = () => {
