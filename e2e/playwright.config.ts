@@ -5,10 +5,9 @@ const port = Number(process.env.SPECULO_TEST_PORT ?? 5199);
 
 export default defineConfig({
   testDir: './tests',
-  // Two browsers at a time: a SwiftShader test keeps about one core busy (GPU process plus renderer) and a WASM one
-  // runs ORT single-threaded, so on CI's 2 cores two workers nearly halve the run. Tests assert no timings, and each
-  // file still runs in order in one worker. SPECULO_TEST_WORKERS=1 runs one browser at a time.
-  workers: Number(process.env.SPECULO_TEST_WORKERS ?? 2),
+  // One browser at a time by default: a SwiftShader test keeps both of CI's 2 cores busy (two workers made each
+  // test about twice as slow, for no gain). SPECULO_TEST_WORKERS raises it on machines with more cores.
+  workers: Number(process.env.SPECULO_TEST_WORKERS ?? 1),
   fullyParallel: false,
   timeout: 180_000,
   // One retry, reported as "flaky" by the summary rather than hidden. It was added for the WASM demo that seemed
