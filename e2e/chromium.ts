@@ -23,13 +23,7 @@ const quietFlags = [
 ];
 
 /** WebGPU on the CPU through SwiftShader's Vulkan: what machines without a GPU (CI) have. */
-export const swiftshaderWebGpuFlags = [
-  ...quietFlags,
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-];
+export const swiftshaderWebGpuFlags = [...quietFlags, '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader'];
 
 /** No WebGPU adapter at all: the engine must fall back to WASM. */
 export const noWebGpuFlags = [...quietFlags, '--disable-gpu', '--disable-features=WebGPU,Vulkan'];

@@ -144,7 +144,7 @@ function resolvePair(): ResolvedPair {
 
 async function detectDevice(): Promise<void> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  let adapter: GPUAdapter | null = null;
+  let adapter: GPUAdapter | null;
   try {
     adapter = gpu ? await gpu.requestAdapter({ powerPreference: 'high-performance' }) : null;
   } catch {
@@ -162,8 +162,7 @@ async function detectDevice(): Promise<void> {
 }
 
 function showDevice(backend: 'webgpu' | 'wasm', adapter: { vendor: string; architecture: string; shaderF16: boolean } | null, confirmed = false): void {
-  $('dev-backend').textContent =
-    backend === 'webgpu' ? `WebGPU${confirmed ? '' : ' (available)'}` : `WASM (CPU)${confirmed ? '' : ': no WebGPU adapter'}`;
+  $('dev-backend').textContent = backend === 'webgpu' ? `WebGPU${confirmed ? '' : ' (available)'}` : `WASM (CPU)${confirmed ? '' : ': no WebGPU adapter'}`;
   $('dev-vendor').textContent = adapter?.vendor || (adapter ? 'not reported' : '–');
   $('dev-arch').textContent = adapter?.architecture || (adapter ? 'not reported' : '–');
   $('dev-f16').textContent = adapter ? (adapter.shaderF16 ? 'yes' : 'no (q4f16/fp16 weights will not run on WebGPU)') : '–';
@@ -195,12 +194,7 @@ function onProgress(p: LoadProgress): void {
   if (!entry) {
     const bar = h('progress', { max: '1', value: '0', 'aria-label': `${p.model} ${p.file}` });
     const bytes = h('td', { class: 'num' });
-    const row = h(
-      'tr',
-      {},
-      h('th', { scope: 'row' }, h('span', { class: `role ${p.model}` }, p.model), ' ', h('span', { class: 'file' }, p.file), bar),
-      bytes,
-    );
+    const row = h('tr', {}, h('th', { scope: 'row' }, h('span', { class: `role ${p.model}` }, p.model), ' ', h('span', { class: 'file' }, p.file), bar), bytes);
     row.title = `${p.name}/${p.file}`;
     $('downloads').querySelector('tbody')!.append(row);
     entry = { row, bar, bytes, loaded: 0, total: 0 };
@@ -321,7 +315,7 @@ function describeCost(cost: CostLike): string {
 
 function drafterCostOf(info: EngineInfo, drafter: string | null | undefined): CostLike | null {
   const costs = (info as { drafterCosts?: Record<string, CostLike> }).drafterCosts;
-  return drafter && costs && typeof costs === 'object' ? costs[drafter] ?? null : null;
+  return drafter && costs && typeof costs === 'object' ? (costs[drafter] ?? null) : null;
 }
 
 /** Offers the engine's drafters (when the library reports them) for the next run. */
@@ -524,8 +518,7 @@ async function runPane(loaded: Loaded, options: RunOptions, speculative: boolean
   }
   const m = result.metrics;
   stats.textContent =
-    `${m.newTokens} tokens · ${formatMs(m.wallMs)} · ${formatRate(m.tokensPerSecond)}` +
-    (m.timeToFirstTokenMs !== null ? ` · first token ${formatMs(m.timeToFirstTokenMs)}` : '');
+    `${m.newTokens} tokens · ${formatMs(m.wallMs)} · ${formatRate(m.tokensPerSecond)}` + (m.timeToFirstTokenMs !== null ? ` · first token ${formatMs(m.timeToFirstTokenMs)}` : '');
   stats.dataset['tokensPerSecond'] = String(m.tokensPerSecond);
   return { speculative, options: request as Record<string, unknown>, result, eventTimes, guardrailEvents, chunks };
 }
@@ -539,9 +532,7 @@ function appendChunk(pane: HTMLElement, chunk: Chunk, mark: boolean): void {
   if (chunk.tokens) {
     for (const token of chunk.tokens) {
       if (!token.text) continue;
-      pane.append(
-        h('span', { class: `tok ${token.source}`, title: token.source === 'draft' ? 'accepted draft token' : 'target token', 'data-source': token.source }, token.text),
-      );
+      pane.append(h('span', { class: `tok ${token.source}`, title: token.source === 'draft' ? 'accepted draft token' : 'target token', 'data-source': token.source }, token.text));
     }
     return;
   }
@@ -552,7 +543,11 @@ function appendChunk(pane: HTMLElement, chunk: Chunk, mark: boolean): void {
   pane.append(
     h(
       'span',
-      { class: `tok ${source} round`, 'data-source': source, title: `round ${chunk.round}: ${drafted} accepted draft token${drafted === 1 ? '' : 's'} + ${target} target token${target === 1 ? '' : 's'}` },
+      {
+        class: `tok ${source} round`,
+        'data-source': source,
+        title: `round ${chunk.round}: ${drafted} accepted draft token${drafted === 1 ? '' : 's'} + ${target} target token${target === 1 ? '' : 's'}`,
+      },
       chunk.text,
     ),
   );

@@ -4,9 +4,7 @@
  */
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 
-export type PiecesRequest =
-  | { kind: 'load'; seq: number; model: string; localModelPath: string | null; allowRemoteModels: boolean }
-  | { kind: 'pieces'; seq: number; ids: number[] };
+export type PiecesRequest = { kind: 'load'; seq: number; model: string; localModelPath: string | null; allowRemoteModels: boolean } | { kind: 'pieces'; seq: number; ids: number[] };
 export type PiecesReply = { seq: number; ok: true; pieces?: string[] } | { seq: number; ok: false; error: string };
 
 let tokenizer: PreTrainedTokenizer | null = null;

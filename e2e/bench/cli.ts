@@ -21,7 +21,6 @@ import { runSchemaId, runSchemaVersion, validateRunFile, type Configuration, typ
 import { suiteDrafts, suites } from './suite-registry.js';
 import { loadTokenizer, preparePrompt } from './tokenize.js';
 
-
 const options = {
   suite: { type: 'string' },
   prompts: { type: 'string' },
@@ -85,21 +84,31 @@ function optionalInt(name: string, raw: string | undefined, min = 1): number | n
 }
 
 function parseBackends(raw: string): Backend[] {
-  const list = raw.split(',').map((b) => b.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   for (const b of list) if (b !== 'webgpu' && b !== 'wasm') throw new RangeError(`--backends takes webgpu and/or wasm, got ${b}`);
   if (list.length === 0) throw new RangeError('--backends is empty');
   return [...new Set(list)] as Backend[];
 }
 
 function parseGpuProfiles(raw: string): GpuProfile[] {
-  const list = raw.split(',').map((g) => g.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
   for (const g of list) if (g !== 'swiftshader' && g !== 'system' && g !== 'wasm') throw new RangeError(`--gpu takes swiftshader, system or wasm, got ${g}`);
   return [...new Set(list)] as GpuProfile[];
 }
 
 function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || null;
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim() || null
+    );
   } catch {
     return null;
   }
@@ -122,7 +131,12 @@ async function runPromptsHarness(values: Values): Promise<number> {
   for (const b of parsed.badLines) console.warn(`${promptsFile}: line ${b.line} skipped: ${b.message}`);
   const limit = optionalInt('limit', values.limit);
   const samplePerCategory = optionalInt('sample-per-category', values['sample-per-category']);
-  const categories = values.categories ? values.categories.split(',').map((c) => c.trim()).filter(Boolean) : null;
+  const categories = values.categories
+    ? values.categories
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean)
+    : null;
   const selected = selectPrompts(parsed.prompts, { limit: limit ?? undefined, samplePerCategory: samplePerCategory ?? undefined, categories: categories ?? undefined });
   if (selected.length === 0) throw new Error(`no prompts left after --categories/--sample-per-category/--limit (the file has ${parsed.prompts.length})`);
 
@@ -162,7 +176,12 @@ async function runPromptsHarness(values: Values): Promise<number> {
   try {
     for (const target of targets) {
       configurations.push(
-        await runConfiguration(baseUrl, target, { pair, prompts: prepared, maxNewTokens, repeat, warmup, seed, temperature, draftLength, policy, drafter, headless: !values.headed }, progress),
+        await runConfiguration(
+          baseUrl,
+          target,
+          { pair, prompts: prepared, maxNewTokens, repeat, warmup, seed, temperature, draftLength, policy, drafter, headless: !values.headed },
+          progress,
+        ),
       );
     }
   } finally {
@@ -227,7 +246,9 @@ async function runPromptsHarness(values: Values): Promise<number> {
   const base = join(values.out!, `run-${stamp}`);
   const chart = renderSpeedupSvg(
     [...new Set(configurations.flatMap((c) => c.categories.map((s) => s.category))), 'overall'],
-    configurations.filter((c) => !c.error).map((c) => ({ label: c.label, values: Object.fromEntries([...c.categories.map((s) => [s.category, s.speedup] as const), ['overall', c.overall.speedup] as const]) })),
+    configurations
+      .filter((c) => !c.error)
+      .map((c) => ({ label: c.label, values: Object.fromEntries([...c.categories.map((s) => [s.category, s.speedup] as const), ['overall', c.overall.speedup] as const]) })),
     { title: `Speculo: speedup by category (${pair.name})`, subtitle: `${prepared.length} prompts · ${maxNewTokens} new tokens · median over prompts, whiskers 25th–75th percentile` },
   );
   await writeFile(`${base}.json`, json + '\n');
@@ -240,7 +261,16 @@ async function runPromptsHarness(values: Values): Promise<number> {
     configurations.map((c) =>
       c.error
         ? [c.id, '-', '0', '-', '-', `failed: ${c.error}`, '-', '-']
-        : [c.id, c.label.split(' · ').at(-1)!, String(c.prompts.length), spreadCell(c.overall.targetOnlyTokensPerSecond), spreadCell(c.overall.speculativeTokensPerSecond), spreadCell(c.overall.speedup, 'x'), spreadCell(c.overall.acceptanceRate, '', 2), spreadCell(c.overall.meanAcceptanceLength, '', 2)],
+        : [
+            c.id,
+            c.label.split(' · ').at(-1)!,
+            String(c.prompts.length),
+            spreadCell(c.overall.targetOnlyTokensPerSecond),
+            spreadCell(c.overall.speculativeTokensPerSecond),
+            spreadCell(c.overall.speedup, 'x'),
+            spreadCell(c.overall.acceptanceRate, '', 2),
+            spreadCell(c.overall.meanAcceptanceLength, '', 2),
+          ],
     ),
   );
   console.log(`\nwrote ${base}.json, ${base}.md and ${base}.svg in ${formatDuration(run.durationMs)}`);
@@ -274,7 +304,7 @@ async function runSuiteCli(values: Values): Promise<number> {
         const adapter = await bench.page.evaluate(() => window.harness.webgpuAdapter());
         environments.push({ profile, backend, browser: bench.version, userAgent: bench.userAgent, adapter });
         const result = await suite.run(bench, profile, suiteOptions);
-        results.push(...(Array.isArray(result) ? result : [result]));
+        results.push(...(Array.isArray(result) ? (result as unknown[]) : [result]));
       } finally {
         await bench.browser.close();
       }

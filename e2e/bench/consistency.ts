@@ -33,7 +33,10 @@ export function checkRunConsistency(run: RunFile): string[] {
         if (s.mode === 'speculative' && s.meanAcceptanceLength < 1 - 1e-9) problems.push(where(`mean acceptance length ${s.meanAcceptanceLength} < 1`));
       }
       const sums = (xs: typeof target) => ({ tokens: total(xs.map((s) => s.newTokens)), wallMs: total(xs.map((s) => s.wallMs)) });
-      for (const [name, agg, xs] of [['target-only', p.targetOnly, target], ['speculative', p.speculative, spec]] as const) {
+      for (const [name, agg, xs] of [
+        ['target-only', p.targetOnly, target],
+        ['speculative', p.speculative, spec],
+      ] as const) {
         const t = sums(xs);
         if (agg.tokens !== t.tokens || !close(agg.wallMs, t.wallMs)) problems.push(where(`${name} totals do not add up`));
         if (!close(agg.tokensPerSecond, (t.tokens * 1000) / t.wallMs)) problems.push(where(`${name} tokens/s ≠ tokens ÷ time`));
@@ -41,8 +44,10 @@ export function checkRunConsistency(run: RunFile): string[] {
       if (p.speedup === null || !close(p.speedup, p.speculative.tokensPerSecond / p.targetOnly.tokensPerSecond)) {
         problems.push(where(`speedup ${p.speedup} ≠ speculative tok/s ÷ target-only tok/s`));
       }
-      if (p.draftedTokens !== total(spec.map((s) => s.draftedTokens)) || p.acceptedTokens !== total(spec.map((s) => s.acceptedTokens))) problems.push(where('drafted/accepted totals do not add up'));
-      if (p.acceptanceRate !== null && (!inUnit(p.acceptanceRate) || !close(p.acceptanceRate, p.acceptedTokens / p.draftedTokens))) problems.push(where(`acceptance rate ${p.acceptanceRate} is not accepted ÷ drafted in [0, 1]`));
+      if (p.draftedTokens !== total(spec.map((s) => s.draftedTokens)) || p.acceptedTokens !== total(spec.map((s) => s.acceptedTokens)))
+        problems.push(where('drafted/accepted totals do not add up'));
+      if (p.acceptanceRate !== null && (!inUnit(p.acceptanceRate) || !close(p.acceptanceRate, p.acceptedTokens / p.draftedTokens)))
+        problems.push(where(`acceptance rate ${p.acceptanceRate} is not accepted ÷ drafted in [0, 1]`));
       if (p.acceptanceRate === null && p.draftedTokens > 0) problems.push(where('acceptance rate missing though tokens were drafted'));
       if (!p.acceptanceByPosition.every(inUnit)) problems.push(where('acceptance by position outside [0, 1]'));
       if (total(p.positionDrafted) !== p.draftedTokens || total(p.positionAccepted) !== p.acceptedTokens) problems.push(where('acceptance by position does not add up to the totals'));
@@ -56,7 +61,8 @@ export function checkRunConsistency(run: RunFile): string[] {
       const m = median(mine.map((p) => p.speedup ?? NaN));
       if (s.speedup.median === null || !close(s.speedup.median, m)) problems.push(at(`category ${s.category} median speedup ${s.speedup.median} ≠ ${m}`));
       if (!s.acceptanceByPosition.every(inUnit)) problems.push(at(`category ${s.category} acceptance by position outside [0, 1]`));
-      for (const v of [s.acceptanceRate.median, s.acceptanceRate.min, s.acceptanceRate.max]) if (v !== null && !inUnit(v)) problems.push(at(`category ${s.category} acceptance outside [0, 1]`));
+      for (const v of [s.acceptanceRate.median, s.acceptanceRate.min, s.acceptanceRate.max])
+        if (v !== null && !inUnit(v)) problems.push(at(`category ${s.category} acceptance outside [0, 1]`));
     }
     const all = median(c.prompts.map((p) => p.speedup ?? NaN));
     if (c.prompts.length && (c.overall.speedup.median === null || !close(c.overall.speedup.median, all))) problems.push(at(`overall median speedup ${c.overall.speedup.median} ≠ ${all}`));

@@ -108,7 +108,11 @@ export const pairs: Record<string, ModelPair> = {
   },
 };
 
-const localIds = new Set(Object.values(pairs).filter((p) => p.source === 'local').flatMap((p) => [p.target, p.draft]));
+const localIds = new Set(
+  Object.values(pairs)
+    .filter((p) => p.source === 'local')
+    .flatMap((p) => [p.target, p.draft]),
+);
 
 /**
  * Resolves `--pair` or `--target/--draft` (with an optional `--dtype` for both backends) into a pair. A local pair's
@@ -194,11 +198,14 @@ function checkWeightFile(root: string, model: string, dtype: DtypeName): void {
   if (hasWeightFile(root, model, dtype)) return;
   const file = weightFileOf(dtype)!;
   const onnxDir = join(dir, 'onnx');
-  const present = existsSync(onnxDir) ? readdirSync(onnxDir).filter((f) => /^model(_\w+)?\.onnx$/.test(f)).sort() : [];
+  const present = existsSync(onnxDir)
+    ? readdirSync(onnxDir)
+        .filter((f) => /^model(_\w+)?\.onnx$/.test(f))
+        .sort()
+    : [];
   const offered = present.map((f) => dtypeOfFile(f)).filter((d): d is DtypeName => d !== null);
   throw new RangeError(
-    `${model} has no ${file} for dtype ${dtype} (it ships ${present.length ? present.join(', ') : 'no ONNX files'})` +
-      (offered.length ? `: pass --dtype ${offered.join(' or ')}` : ''),
+    `${model} has no ${file} for dtype ${dtype} (it ships ${present.length ? present.join(', ') : 'no ONNX files'})` + (offered.length ? `: pass --dtype ${offered.join(' or ')}` : ''),
   );
 }
 

@@ -5,6 +5,6 @@ export async function readJsonFile(file: string): Promise<unknown> {
   try {
     return JSON.parse(await readFile(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file}: cannot read JSON (${(e as Error).message})`);
+    throw new Error(`${file}: cannot read JSON (${(e as Error).message})`, { cause: e });
   }
 }

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   if (values.help || positionals.length === 0) {
     console.log('usage: npm run bench:report -- FILE.json [FILE.json ...] [--out DIR]');
-    console.log('  run files (run-*.json): merged into DIR/comparison.md and comparison.svg (DIR defaults to the first file\'s folder)');
+    console.log("  run files (run-*.json): merged into DIR/comparison.md and comparison.svg (DIR defaults to the first file's folder)");
     console.log('  scheduler suite files (scheduler.json, e.g. one per device): their checks and the γ per device, side by side');
     process.exit(values.help ? 0 : 2);
   }

@@ -107,19 +107,47 @@ export function renderRunMarkdown(run: RunFile, chartFile?: string): string {
 
   if (okConfigs.length) {
     lines.push('', '## Overall', '');
-    lines.push(table(summaryHeaders.map((h, i) => (i === 0 ? 'configuration' : h)), okConfigs.map((c) => summaryRow(c.id, c.overall))));
+    lines.push(
+      table(
+        summaryHeaders.map((h, i) => (i === 0 ? 'configuration' : h)),
+        okConfigs.map((c) => summaryRow(c.id, c.overall)),
+      ),
+    );
     for (const c of okConfigs) {
       lines.push('', `## ${c.label}`, '', `Configuration \`${c.id}\`; adapter: ${adapterText(c)}.`, '');
-      lines.push(table(summaryHeaders.map((h, i) => (i === 0 ? 'category' : h)), [...c.categories.map((s) => summaryRow(s.category, s)), summaryRow('**overall**', c.overall)]));
+      lines.push(
+        table(
+          summaryHeaders.map((h, i) => (i === 0 ? 'category' : h)),
+          [...c.categories.map((s) => summaryRow(s.category, s)), summaryRow('**overall**', c.overall)],
+        ),
+      );
       const positions = c.overall.acceptanceByPosition;
       if (positions.length) {
         lines.push('', 'Acceptance by draft position (share of proposals at position i that the target accepted, pooled over prompts):', '');
-        lines.push(table(['category', ...positions.map((_, i) => `pos ${i + 1}`)], [...c.categories, c.overall].map((s) => [s.category, ...positions.map((_, i) => pct(s.acceptanceByPosition[i]))])));
+        lines.push(
+          table(
+            ['category', ...positions.map((_, i) => `pos ${i + 1}`)],
+            [...c.categories, c.overall].map((s) => [s.category, ...positions.map((_, i) => pct(s.acceptanceByPosition[i]))]),
+          ),
+        );
       }
       lines.push('', '<details><summary>Per prompt</summary>', '');
       lines.push(
         table(
-          ['id', 'category', 'prompt tokens', 'tokens (target-only / speculative)', 'target-only tok/s', 'speculative tok/s', 'speedup', 'acceptance', 'mean acceptance length', 'γ', 'TTFT ms (target-only / speculative)', 'same output'],
+          [
+            'id',
+            'category',
+            'prompt tokens',
+            'tokens (target-only / speculative)',
+            'target-only tok/s',
+            'speculative tok/s',
+            'speedup',
+            'acceptance',
+            'mean acceptance length',
+            'γ',
+            'TTFT ms (target-only / speculative)',
+            'same output',
+          ],
           c.prompts.map((p) => [
             p.id,
             p.category,
@@ -148,9 +176,10 @@ export function renderRunMarkdown(run: RunFile, chartFile?: string): string {
   if (run.input.skippedLines.length) {
     notes.push(`${run.input.skippedLines.length} bad input line(s) skipped (--bad-lines skip): ${run.input.skippedLines.map((b) => `line ${b.line}: ${b.message}`).join('; ')}.`);
   }
-  if (run.input.truncatedPrompts) notes.push(`${run.input.truncatedPrompts} prompt(s) longer than ${o.maxPromptTokens} tokens were cut from the left (--max-prompt-tokens); the chat template is kept.`);
+  if (run.input.truncatedPrompts)
+    notes.push(`${run.input.truncatedPrompts} prompt(s) longer than ${o.maxPromptTokens} tokens were cut from the left (--max-prompt-tokens); the chat template is kept.`);
   if (run.input.multiTurnFirstOnly) notes.push(`${run.input.multiTurnFirstOnly} multi-turn Spec-Bench question(s): only the first turn was run.`);
-  if (o.source === 'local') notes.push('The models are this repository\'s tiny fixtures: the numbers check the harness, they say nothing about real models.');
+  if (o.source === 'local') notes.push("The models are this repository's tiny fixtures: the numbers check the harness, they say nothing about real models.");
   const mismatched = okConfigs.flatMap((c) => c.prompts.filter((p) => p.outputsIdentical === false).map((p) => `${c.id}: ${p.id}`));
   if (mismatched.length) notes.push(`**Greedy outputs differed between target-only and speculative** (should never happen): ${mismatched.join(', ')}.`);
   for (const c of run.configurations.filter((x) => x.error)) notes.push(`${c.id} did not run: ${c.error}`);

@@ -41,7 +41,12 @@ export function renderSpeedupSvg(categories: string[], series: ChartSeries[], op
   const labelSpace = 90;
   const legendLine = 18;
   const longestLabel = Math.max(20, ...series.map((s) => s.label.length));
-  const width = Math.max(520, left + right + groupWidth * Math.max(1, categories.length), left + 18 + Math.ceil(longestLabel * 6.8) + right, left + Math.ceil((options.subtitle?.length ?? 0) * 6.6) + right);
+  const width = Math.max(
+    520,
+    left + right + groupWidth * Math.max(1, categories.length),
+    left + 18 + Math.ceil(longestLabel * 6.8) + right,
+    left + Math.ceil((options.subtitle?.length ?? 0) * 6.6) + right,
+  );
   const legendTop = top + plotHeight + labelSpace;
   const height = legendTop + legendLine * (series.length + 1) + 16;
 
@@ -51,7 +56,9 @@ export function renderSpeedupSvg(categories: string[], series: ChartSeries[], op
   const y = (v: number) => top + plotHeight - (v / yMax) * plotHeight;
 
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
+  );
   out.push(`<title>${escapeXml(options.title)}</title>`);
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="${left}" y="24" font-size="16" font-weight="600">${escapeXml(options.title)}</text>`);

@@ -10,9 +10,7 @@ const num = z.number().nullable();
 
 export const spreadSchema = z.object({ n: z.number().int().nonnegative(), median: num, p25: num, p75: num, min: num, max: num });
 
-const adapterSchema = z
-  .object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string() })
-  .nullable();
+const adapterSchema = z.object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string() }).nullable();
 
 /** One timed generation. */
 export const sampleSchema = z.object({

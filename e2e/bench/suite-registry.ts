@@ -46,9 +46,12 @@ export const suites: Record<string, SuiteDefinition> = {
 export function suiteDrafts(suite: string, defaults: object, raw: string): string[] {
   const known = (defaults as { drafts?: unknown }).drafts;
   if (!Array.isArray(known)) throw new RangeError(`--draft does not apply to --suite ${suite}: it runs a fixed pair`);
-  const wanted = raw.split(',').map((d) => d.trim()).filter(Boolean);
+  const wanted = raw
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean);
   if (wanted.length === 0) throw new RangeError('--draft needs at least one draft name');
   const unknown = wanted.filter((d) => !known.includes(d));
   if (unknown.length) throw new RangeError(`--suite ${suite} has no draft ${unknown.join(', ')}; its drafts: ${known.join(', ')}`);
-  return known.filter((d: string) => wanted.includes(d));
+  return known.filter((d): d is string => typeof d === 'string' && wanted.includes(d));
 }

@@ -87,11 +87,7 @@ function modeTotals(samples: Sample[]) {
 }
 
 /** Pools a prompt's samples: tok/s is total tokens over total time per mode; speedup is their ratio. */
-export function summarizePrompt(
-  prompt: { id: string; category: string; promptTokens: number; truncatedFrom: number | null },
-  samples: Sample[],
-  greedy: boolean,
-): PromptResult {
+export function summarizePrompt(prompt: { id: string; category: string; promptTokens: number; truncatedFrom: number | null }, samples: Sample[], greedy: boolean): PromptResult {
   const target = samples.filter((s) => s.mode === 'target-only');
   const spec = samples.filter((s) => s.mode === 'speculative');
   const targetOnly = modeTotals(target);

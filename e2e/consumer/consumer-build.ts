@@ -177,9 +177,7 @@ function treeBytes(path: string): number {
 }
 
 function treeFiles(dir: string, base = dir): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? treeFiles(join(dir, entry.name), base) : [relative(base, join(dir, entry.name))],
-  );
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? treeFiles(join(dir, entry.name), base) : [relative(base, join(dir, entry.name))]));
 }
 
 function monorepoVersion(pkg: string): string {
@@ -276,7 +274,10 @@ function copiesOf(packages: Record<string, LockEntry>, name: string): string[] {
 /** Disk use of node_modules (du) and the packages in it (from npm's hidden lockfile; links to local folders not counted). */
 async function nodeModulesSize(steps: StepTiming[], appDir: string, label: string): Promise<{ bytes: number; packages: number }> {
   const du = await step(steps, `du node_modules (${label})`, 'du -sk node_modules', 'du', ['-sk', 'node_modules'], appDir, 60_000);
-  return { bytes: Number(du.stdout.trim().split(/\s+/)[0]) * 1024, packages: Object.entries(installedPackages(appDir)).filter(([k, e]) => k.startsWith('node_modules/') && !e.link && existsSync(join(appDir, k))).length };
+  return {
+    bytes: Number(du.stdout.trim().split(/\s+/)[0]) * 1024,
+    packages: Object.entries(installedPackages(appDir)).filter(([k, e]) => k.startsWith('node_modules/') && !e.link && existsSync(join(appDir, k))).length,
+  };
 }
 
 /** Builds the app in a scratch directory and moves its dist/ into `outDir`. */
@@ -312,10 +313,7 @@ async function buildApp(outDir: string, key: string, tarball: string, installBlo
       installMs += result.ms;
       installWarnings.push(...result.output.split('\n').filter((line) => /^npm warn/i.test(line)));
     }
-    const [after, ls] = await Promise.all([
-      nodeModulesSize(steps, appDir, 'after the README install block'),
-      runCommand('npm', ['ls', 'onnxruntime-web'], appDir, 60_000),
-    ]);
+    const [after, ls] = await Promise.all([nodeModulesSize(steps, appDir, 'after the README install block'), runCommand('npm', ['ls', 'onnxruntime-web'], appDir, 60_000)]);
     const packages = installedPackages(appDir);
     const copies = (name: string): { location: string; version: string }[] => copiesOf(packages, name).map((location) => ({ location, version: packages[location]?.version ?? '?' }));
     const stubs: StubCheck[] = [];
@@ -330,7 +328,14 @@ async function buildApp(outDir: string, key: string, tarball: string, installBlo
         } catch {
           // No package.json: reported as '?'.
         }
-        stubs.push({ name, location, link: lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() ?? false, realpath: relative(realpathSync(appDir), realpath), manifest, bytes: existsSync(realpath) ? treeBytes(realpath) : 0 });
+        stubs.push({
+          name,
+          location,
+          link: lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() ?? false,
+          realpath: relative(realpathSync(appDir), realpath),
+          manifest,
+          bytes: existsSync(realpath) ? treeBytes(realpath) : 0,
+        });
       }
     }
     const imgDir = join(appDir, 'node_modules', '@img');
@@ -395,7 +400,14 @@ export async function ensureConsumerBuild(): Promise<ConsumerBuild> {
   mkdirSync(cacheRoot, { recursive: true });
   const packDir = mkdtempSync(join(cacheRoot, 'pack-'));
   try {
-    const pack = await step(setupSteps, 'npm pack -w speculo', `npm pack -w speculo --pack-destination ${packDir} --json`, 'npm', ['pack', '-w', 'speculo', '--pack-destination', packDir, '--json'], repoRoot);
+    const pack = await step(
+      setupSteps,
+      'npm pack -w speculo',
+      `npm pack -w speculo --pack-destination ${packDir} --json`,
+      'npm',
+      ['pack', '-w', 'speculo', '--pack-destination', packDir, '--json'],
+      repoRoot,
+    );
     const packed = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('\n[') + 1)) as { filename: string }[];
     const tarball = join(packDir, packed[0]?.filename ?? '');
     if (!packed[0] || !existsSync(tarball)) throw new StepError(`consumer app: npm pack wrote no tarball in ${packDir}\n${tail(pack.output)}`);

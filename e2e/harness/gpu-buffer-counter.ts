@@ -8,6 +8,7 @@ let created = 0;
 let destroyed = 0;
 
 if (typeof GPUDevice !== 'undefined') {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called as createBuffer.call(this, …) below
   const createBuffer = GPUDevice.prototype.createBuffer;
   GPUDevice.prototype.createBuffer = function (this: GPUDevice, descriptor: GPUBufferDescriptor) {
     const buffer = createBuffer.call(this, descriptor);
@@ -15,6 +16,7 @@ if (typeof GPUDevice !== 'undefined') {
     created++;
     return buffer;
   };
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called as destroy.call(this) below
   const destroy = GPUBuffer.prototype.destroy;
   GPUBuffer.prototype.destroy = function (this: GPUBuffer) {
     if (live.delete(this)) destroyed++;

@@ -105,7 +105,9 @@ const harness = {
     return { ai, speculo: provider.speculo };
   },
   /** Runs `fn` and returns its value or the error's name, code and message (errors do not survive evaluate). */
-  async capture<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; name: string; code?: string; message: string; isRangeError: boolean; fields: Record<string, unknown> }> {
+  async capture<T>(
+    fn: () => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; name: string; code?: string; message: string; isRangeError: boolean; fields: Record<string, unknown> }> {
     try {
       return { ok: true, value: await fn() };
     } catch (e) {

@@ -31,7 +31,9 @@ const api = {
   async tokenizeChat(model: string, userMessages: string[]): Promise<number[][]> {
     const tokenizer = await AutoTokenizer.from_pretrained(model);
     return userMessages.map((content) =>
-      Array.from(tokenizer.apply_chat_template([{ role: 'user', content }], { add_generation_prompt: true, tokenize: true, return_tensor: false, return_dict: false }) as unknown as number[]),
+      Array.from(
+        tokenizer.apply_chat_template([{ role: 'user', content }], { add_generation_prompt: true, tokenize: true, return_tensor: false, return_dict: false }) as unknown as number[],
+      ),
     );
   },
   async tokenize(model: string, texts: string[]): Promise<number[][]> {
@@ -109,7 +111,9 @@ Object.assign(api, {
     }
     const m = await lm;
     const start = performance.now();
-    const output = (await m.generate({ input_ids: toTensor(promptIds), attention_mask: toMask(promptIds.length), max_new_tokens: maxNewTokens, do_sample: false })) as { tolist(): bigint[][] };
+    const output = (await m.generate({ input_ids: toTensor(promptIds), attention_mask: toMask(promptIds.length), max_new_tokens: maxNewTokens, do_sample: false })) as {
+      tolist(): bigint[][];
+    };
     const ms = performance.now() - start;
     const newIds = output.tolist()[0]!.map(Number).slice(promptIds.length);
     return { ms, newIds };

@@ -32,7 +32,11 @@ export async function referenceGreedy(model: string, promptIds: number[], maxNew
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, n]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(i)), [1, n]),
+      position_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
+        [1, n],
+      ),
     };
     for (const name of cacheInputs) {
       const shape = (meta.get(name) as unknown as { shape: readonly (number | string)[] }).shape;

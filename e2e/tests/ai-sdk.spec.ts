@@ -32,7 +32,15 @@ test("ai's generateText and streamText write the engine's greedy text through sp
     const speculoMetadata = generated.providerMetadata?.['speculo'] as { provenance: string[]; metrics: { acceptanceRate: number } } | undefined;
     return {
       reference: { text: reference.text, tokens: reference.tokenIds.length, finishReason: reference.finishReason, promptTokens: reference.promptTokens },
-      generated: { text: generated.text, finish: generated.finishReason, raw: generated.rawFinishReason, usage: { input: generated.usage.inputTokens, output: generated.usage.outputTokens }, modelId: generated.response.modelId, provenance: speculoMetadata?.provenance.length, acceptance: speculoMetadata?.metrics.acceptanceRate },
+      generated: {
+        text: generated.text,
+        finish: generated.finishReason,
+        raw: generated.rawFinishReason,
+        usage: { input: generated.usage.inputTokens, output: generated.usage.outputTokens },
+        modelId: generated.response.modelId,
+        provenance: speculoMetadata?.provenance.length,
+        acceptance: speculoMetadata?.metrics.acceptanceRate,
+      },
       deltas,
       streamedFinish: await streamed.finishReason,
       streamedUsage: (await streamed.usage).outputTokens,

@@ -12,9 +12,14 @@ const repoRoot = join(import.meta.dirname, '..', '..');
 /** Runs a bench CLI (cli.ts or report-cli.ts) as a child process, as `npm run bench` would. */
 function runCli(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join('e2e', 'bench', script), ...args], { cwd: repoRoot, maxBuffer: 32 * 1024 * 1024, env: { ...process.env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join('e2e', 'bench', script), ...args],
+      { cwd: repoRoot, maxBuffer: 32 * 1024 * 1024, env: { ...process.env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -23,7 +28,14 @@ const promptLines = [
   JSON.stringify({ question_id: 1, category: 'writing', turns: ['Write a short note about the baker.', 'Now make it shorter.'] }),
   JSON.stringify({ question_id: 2, category: 'qa', turns: ['What did the garden look like in spring?'] }),
   JSON.stringify({ id: 'plain', category: 'writing', prompt: 'Once upon a time' }),
-  JSON.stringify({ id: 'chat', category: 'qa', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Tell me about the river.' }] }),
+  JSON.stringify({
+    id: 'chat',
+    category: 'qa',
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Tell me about the river.' },
+    ],
+  }),
   JSON.stringify({ id: 'broken', prompt: 42 }),
 ];
 
@@ -41,8 +53,22 @@ test('bench harness: a small run on the fixture pair writes a consistent JSON, M
 
   const started = Date.now();
   const result = await runCli('cli.ts', [
-    '--prompts', prompts, '--pair', 'fixture', '--backends', device, '--gpu', 'swiftshader',
-    '--max-new-tokens', '12', '--repeat', '1', '--bad-lines', 'skip', '--out', out,
+    '--prompts',
+    prompts,
+    '--pair',
+    'fixture',
+    '--backends',
+    device,
+    '--gpu',
+    'swiftshader',
+    '--max-new-tokens',
+    '12',
+    '--repeat',
+    '1',
+    '--bad-lines',
+    'skip',
+    '--out',
+    out,
   ]);
   testInfo.annotations.push({ type: 'bench wall time', description: `${((Date.now() - started) / 1000).toFixed(1)} s on ${device}` });
   expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
@@ -67,7 +93,10 @@ test('bench harness: a small run on the fixture pair writes a consistent JSON, M
   expect(config.backend).toBe(device);
   expect(config.engineBackend).toBe(device);
   expect(config.browser.version).toMatch(/^\d+\./);
-  expect(config.categories.map((c) => [c.category, c.prompts])).toEqual([['writing', 2], ['qa', 2]]);
+  expect(config.categories.map((c) => [c.category, c.prompts])).toEqual([
+    ['writing', 2],
+    ['qa', 2],
+  ]);
   await testInfo.attach('bench output', { body: `${result.stdout}\n${result.stderr}`, contentType: 'text/plain' });
   for (const p of config.prompts) {
     expect(p.speedup!).toBeGreaterThan(0);

@@ -35,7 +35,14 @@ test('chat.completions.create answers as generate() does, streamed or not, with 
     const after = await engine.chat.completions.create({ messages, max_tokens: 10 });
     return {
       reference: { text: reference.text, tokens: reference.tokenIds.length, finishReason: reference.finishReason, promptTokens: reference.promptTokens },
-      completion: { content: completion.choices[0]!.message.content, finish: completion.choices[0]!.finish_reason, usage: completion.usage, object: completion.object, model: completion.model, acceptance: completion.speculo.metrics.acceptanceRate },
+      completion: {
+        content: completion.choices[0]!.message.content,
+        finish: completion.choices[0]!.finish_reason,
+        usage: completion.usage,
+        object: completion.object,
+        model: completion.model,
+        acceptance: completion.speculo.metrics.acceptanceRate,
+      },
       streamed: deltas.join(''),
       finishes,
       usage,

@@ -42,7 +42,12 @@ test.afterEach(async ({}, testInfo) => {
 
 test.afterAll(async ({}, testInfo) => {
   await server?.close();
-  if (build && !retryPending) releaseConsumerBuild(build, testInfo.project.name, testInfo.config.projects.map((p) => p.name));
+  if (build && !retryPending)
+    releaseConsumerBuild(
+      build,
+      testInfo.project.name,
+      testInfo.config.projects.map((p) => p.name),
+    );
 });
 
 /** Whether a request stays on the app's own origin (data: and blob: URLs never reach a network). */
@@ -140,6 +145,10 @@ test('a fresh Vite app set up from the README alone installs the packed library,
   testInfo.annotations.push({ type: 'consumer-app', description: summary });
   await testInfo.attach('consumer-app-report.json', {
     contentType: 'application/json',
-    body: JSON.stringify({ ...report, device, builtHere: build.builtHere, setupMs, serveMs, modelsFetchedMs, firstTokenMs, streamMs, installToFirstTokenMs: installToFirstToken, output: text }, null, 2),
+    body: JSON.stringify(
+      { ...report, device, builtHere: build.builtHere, setupMs, serveMs, modelsFetchedMs, firstTokenMs, streamMs, installToFirstTokenMs: installToFirstToken, output: text },
+      null,
+      2,
+    ),
   });
 });

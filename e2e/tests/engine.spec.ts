@@ -162,9 +162,7 @@ test('bad input gets a clear typed error and the engine stays usable', async ({ 
   const device = projectDevice(testInfo);
   const errors = await openHarness(page);
 
-  const incompatible = await page.evaluate(() =>
-    window.harness.capture(() => window.harness.createEngine({ target: 'tiny-target', draft: 'tiny-other-vocab', dtype: 'fp32' })),
-  );
+  const incompatible = await page.evaluate(() => window.harness.capture(() => window.harness.createEngine({ target: 'tiny-target', draft: 'tiny-other-vocab', dtype: 'fp32' })));
   expect(incompatible).toMatchObject({ ok: false, name: 'IncompatibleModelsError', code: 'incompatible-models' });
   expect(incompatible.ok === false && incompatible.message).toMatch(/vocab/i);
 
@@ -258,7 +256,9 @@ test('load failures name the URL tried and the option that fixes it', async ({ p
   const ok = await page.evaluate((h) => window.harness.engine(h).generate({ prompt: 'The quick brown fox', maxNewTokens: 4 }), handle);
   expect(ok.tokenIds.length).toBe(4);
   await page.evaluate((h) => window.harness.disposeEngine(h), handle);
-  expect(errors.filter((e) => !/status of 404|http 404: .*(no-such-dir|model_q4\.onnx)|Failed to fetch dynamically imported module|ERR_CONNECTION_REFUSED|localhost:1\//.test(e))).toEqual([]);
+  expect(errors.filter((e) => !/status of 404|http 404: .*(no-such-dir|model_q4\.onnx)|Failed to fetch dynamically imported module|ERR_CONNECTION_REFUSED|localhost:1\//.test(e))).toEqual(
+    [],
+  );
 });
 
 test('models from a host of the app’s own: remoteHost and remotePathTemplate decide every URL', async ({ page }) => {
@@ -269,10 +269,11 @@ test('models from a host of the app’s own: remoteHost and remotePathTemplate d
   // No local lookup at all: every file is "remote", from the host and layout given.
   const remote = { localModelPath: undefined, allowRemoteModels: true, remotePathTemplate: '{model}/', dtype: 'fp32' };
 
-  const missing = await page.evaluate(
-    (o) => window.harness.capture(() => window.harness.createEngine(o as never)),
-    { ...remote, target: 'tiny-target', remoteHost: `${origin}/no-such-cdn/` },
-  );
+  const missing = await page.evaluate((o) => window.harness.capture(() => window.harness.createEngine(o as never)), {
+    ...remote,
+    target: 'tiny-target',
+    remoteHost: `${origin}/no-such-cdn/`,
+  });
   expect(missing).toMatchObject({ ok: false, name: 'ModelLoadError' });
   expect(missing.ok === false && missing.message).toContain(`does not exist on remoteHost "${origin}/no-such-cdn/"`);
 
@@ -285,4 +286,3 @@ test('models from a host of the app’s own: remoteHost and remotePathTemplate d
   expect(requests.filter((url) => url.includes('huggingface.co'))).toEqual([]);
   expect(errors.filter((e) => !/status of 404|no-such-cdn/.test(e))).toEqual([]);
 });
-

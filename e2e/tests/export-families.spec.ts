@@ -63,7 +63,9 @@ async function createEngine(page: Page, options: Record<string, unknown>, instru
 
 for (const family of families) {
   const refusedWithoutF16 = family.fp16Only ? ' (refused by name on WebGPU without shader-f16)' : '';
-  test(`${family.title}: speculative output equals target-only, verify equals steps, target-only equals transformers.js, no GPU buffer left${refusedWithoutF16}`, async ({ page }, testInfo) => {
+  test(`${family.title}: speculative output equals target-only, verify equals steps, target-only equals transformers.js, no GPU buffer left${refusedWithoutF16}`, async ({
+    page,
+  }, testInfo) => {
     test.setTimeout(900_000);
     const device = projectDevice(testInfo);
     const errors = await openHarness(page);
@@ -97,7 +99,13 @@ for (const family of families) {
           const speculative = [];
           for (const draftLength of gs) {
             const r = await engine.generate({ prompt, maxNewTokens: n, draftLength });
-            speculative.push({ draftLength, tokenIds: r.tokenIds, accepted: r.metrics.acceptedTokens, drafted: r.metrics.draftedTokens, ms: r.metrics.wallMs - (r.metrics.timeToFirstTokenMs ?? 0) });
+            speculative.push({
+              draftLength,
+              tokenIds: r.tokenIds,
+              accepted: r.metrics.acceptedTokens,
+              drafted: r.metrics.draftedTokens,
+              ms: r.metrics.wallMs - (r.metrics.timeToFirstTokenMs ?? 0),
+            });
           }
           out.push({ prompt, baseline: baseline.tokenIds, baselineMs: baseline.metrics.wallMs - (baseline.metrics.timeToFirstTokenMs ?? 0), speculative });
         }
@@ -141,10 +149,15 @@ for (const family of families) {
     const [promptIds, other] = await page.evaluate(([m, ps]) => window.harness.tokenize(m, ps), [family.target, [prompts[0]!, prompts[1]!]] as [string, string[]]);
     const continuation = other!.slice(0, 9);
     const referencePrompts = family.transformersCannotRun ? [] : prompts.slice(0, 2);
-    const reference = await page.evaluate(
-      ([m, d, t, ps, n, p, c]) => window.harness.referenceChecks(m, d, t, ps, n, p, c),
-      [family.target, device, dtype, referencePrompts, maxNewTokens, promptIds!, continuation] as const,
-    );
+    const reference = await page.evaluate(([m, d, t, ps, n, p, c]) => window.harness.referenceChecks(m, d, t, ps, n, p, c), [
+      family.target,
+      device,
+      dtype,
+      referencePrompts,
+      maxNewTokens,
+      promptIds!,
+      continuation,
+    ] as const);
     reference.generated.forEach((ids, i) => expect(ids, `transformers.js generate() on "${prompts[i]}"`).toEqual(runs[i]!.baseline));
     const transformersChecked = reference.generated.length;
     const verify = reference.verify;

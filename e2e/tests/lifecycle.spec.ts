@@ -154,7 +154,7 @@ test('the next call runs right after an abort: 50 cycles each with and without a
             }
           }
           const next = await window.harness.capture(() => engine.generate(p));
-          outputs.push(next.ok ? next.value.tokenIds : [-1, next.name, next.message] as never);
+          outputs.push(next.ok ? next.value.tokenIds : ([-1, next.name, next.message] as never));
         }
         return { outputs, abortedWith };
       },
@@ -172,7 +172,7 @@ test('the next call runs right after an abort: 50 cycles each with and without a
   expect(errors).toEqual([]);
 });
 
-test('abort rejects with the signal\'s reason, as fetch does', async ({ page }) => {
+test("abort rejects with the signal's reason, as fetch does", async ({ page }) => {
   test.setTimeout(300_000);
   const errors = await openHarness(page);
   const handle = await createEngine(page);
@@ -268,9 +268,7 @@ test('tiny temperatures sample without overflow and approach greedy; misspelt an
       functionInMessage: await call({ messages: [{ role: 'user', content: 'hi', meta: () => 1 }] }),
       engineTypo: await window.harness.capture(() => window.harness.createEngine({ target: 'tiny-target', draf: 'tiny-draft' } as never)),
       schedulerTypo: await window.harness.capture(() => window.harness.createEngine({ target: 'tiny-target', scheduler: { polcy: 'static' } } as never)),
-      functionInGuardrails: await window.harness.capture(() =>
-        window.harness.createEngine({ target: 'tiny-target', guardrails: { version: '1', check: () => true } } as never),
-      ),
+      functionInGuardrails: await window.harness.capture(() => window.harness.createEngine({ target: 'tiny-target', guardrails: { version: '1', check: () => true } } as never)),
     };
   }, handle);
   const expectNamed = (name: keyof typeof refused, errorName: string, ...parts: string[]) => {

@@ -3,7 +3,7 @@ import { expect, test, type Page } from '@playwright/test';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { replayTrace } from '../../packages/speculo/src/trace/replay.js';
 import type { SpeculoTrace } from '../../packages/speculo/src/trace/trace-types.js';
-import { openHarness, projectDevice } from '../support/harness-page.js';
+import { openHarness } from '../support/harness-page.js';
 
 const traceSchema = JSON.parse(readFileSync(new URL('../../packages/speculo/schema/speculo-trace.schema.json', import.meta.url), 'utf8'));
 
@@ -33,18 +33,21 @@ test('the device profile is measured once, stored in IndexedDB, reused, exported
   expect(second.progress.filter((p) => p.status === 'calibrate')).toEqual([]);
   expect(second.info.scheduler.profile).toEqual(profile);
 
-  const imported = await page.evaluate(async ([h, p]) => {
-    const engine = window.harness.engine(h);
-    const exported = JSON.stringify(await engine.profile());
-    const ok = await engine.importProfile(exported);
-    // Strictly decreasing whatever was measured (reversing a flat curve, common on WASM, would change nothing).
-    const tampered = { ...p, targetVerifyMs: [p.targetVerifyMs.at(-1)! * 2 + 1, ...p.targetVerifyMs.slice(1)] };
-    const bad = await window.harness.capture(() => engine.importProfile(tampered));
-    const steps: { loaded: number; total: number }[] = [];
-    const recalibrated = await engine.recalibrate((step) => steps.push({ loaded: step.loaded, total: step.total }));
-    // Taken right as the promise resolves: every report must be in by now.
-    return { ok, bad, recalibrated, lastStep: steps.at(-1) };
-  }, [second.handle, profile] as const);
+  const imported = await page.evaluate(
+    async ([h, p]) => {
+      const engine = window.harness.engine(h);
+      const exported = JSON.stringify(await engine.profile());
+      const ok = await engine.importProfile(exported);
+      // Strictly decreasing whatever was measured (reversing a flat curve, common on WASM, would change nothing).
+      const tampered = { ...p, targetVerifyMs: [p.targetVerifyMs.at(-1)! * 2 + 1, ...p.targetVerifyMs.slice(1)] };
+      const bad = await window.harness.capture(() => engine.importProfile(tampered));
+      const steps: { loaded: number; total: number }[] = [];
+      const recalibrated = await engine.recalibrate((step) => steps.push({ loaded: step.loaded, total: step.total }));
+      // Taken right as the promise resolves: every report must be in by now.
+      return { ok, bad, recalibrated, lastStep: steps.at(-1) };
+    },
+    [second.handle, profile] as const,
+  );
   expect(imported.ok).toEqual(profile);
   expect(imported.bad).toMatchObject({ ok: false, name: 'InvalidDeviceProfileError' });
   expect(imported.bad.ok === false && imported.bad.message).toMatch(/targetVerifyMs/);
@@ -75,7 +78,16 @@ test('every drafter and policy keeps greedy output identical to target-only; a u
         ];
         for (const v of variants) {
           const r = await engine.generate({ prompt, maxNewTokens: 20, ...v });
-          out.push({ prompt, variant: v, same: JSON.stringify(r.tokenIds) === JSON.stringify(baseline.tokenIds), drafter: r.drafter, decisions: r.decisions, rounds: r.rounds, accepted: r.metrics.acceptedTokens, drafted: r.metrics.draftedTokens });
+          out.push({
+            prompt,
+            variant: v,
+            same: JSON.stringify(r.tokenIds) === JSON.stringify(baseline.tokenIds),
+            drafter: r.drafter,
+            decisions: r.decisions,
+            rounds: r.rounds,
+            accepted: r.metrics.acceptedTokens,
+            drafted: r.metrics.draftedTokens,
+          });
         }
       }
       return out;
@@ -120,7 +132,12 @@ test('guardrails: bad config is refused by field; drift fires when a useless dra
   const errors = await openHarness(page);
   const bad = await page.evaluate(() =>
     window.harness.capture(() =>
-      window.harness.createEngine({ target: 'tiny-target', draft: 'tiny-draft', dtype: 'fp32', guardrails: { version: '1.0.0', acceptanceFloor: { rate: 2, windowRounds: 4, action: 'fallback' }, maxDraftLength: 8 } } as never),
+      window.harness.createEngine({
+        target: 'tiny-target',
+        draft: 'tiny-draft',
+        dtype: 'fp32',
+        guardrails: { version: '1.0.0', acceptanceFloor: { rate: 2, windowRounds: 4, action: 'fallback' }, maxDraftLength: 8 },
+      } as never),
     ),
   );
   expect(bad).toMatchObject({ ok: false, name: 'GuardrailConfigError', code: 'invalid-guardrail-config' });

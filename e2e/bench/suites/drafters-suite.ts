@@ -80,7 +80,11 @@ export async function runDraftersSuite(bench: BenchBrowser, profile: GpuProfile,
   const tokenized = await page.evaluate(([m, ps]) => window.harness.tokenizeChat(m, ps), [options.target, cases.map((c) => c.text)] as const);
   // Long prompts are cut from the left (the question's end stays): the fixtures are small and SwiftShader is slow.
   const promptIds = tokenized.map((ids) => ids.slice(-options.maxPromptTokens));
-  const { handle, info } = await page.evaluate(([t, d, dev]) => window.harness.createEngine({ target: t, draft: d, device: dev, dtype: 'fp32' }), [options.target, options.draft, device] as const);
+  const { handle, info } = await page.evaluate(([t, d, dev]) => window.harness.createEngine({ target: t, draft: d, device: dev, dtype: 'fp32' }), [
+    options.target,
+    options.draft,
+    device,
+  ] as const);
   await generateIn(page, handle, { promptIds: promptIds[0], maxNewTokens: 4 });
   const samples = new Map<string, Sample[]>();
   const results = new Map<string, GenerationResult[]>();
@@ -128,7 +132,17 @@ export function printDraftersTable(results: readonly { profile: GpuProfile; rows
     console.log(`\n${r.profile}`);
     printTable(
       ['category', 'drafter', 'accept', 'tokens/pass', 'tok/s', 'speedup', 'extra download', 'extra GPU', 'cache'],
-      r.rows.map((row) => [row.category, row.drafter, row.acceptanceRate, row.meanAcceptanceLength, row.tokensPerSecond, row.speedup, row.extraBytes?.downloadBytes ?? 0, row.extraBytes?.gpuBytes ?? 0, row.extraBytes?.cacheBytes ?? 0]),
+      r.rows.map((row) => [
+        row.category,
+        row.drafter,
+        row.acceptanceRate,
+        row.meanAcceptanceLength,
+        row.tokensPerSecond,
+        row.speedup,
+        row.extraBytes?.downloadBytes ?? 0,
+        row.extraBytes?.gpuBytes ?? 0,
+        row.extraBytes?.cacheBytes ?? 0,
+      ]),
     );
   }
 }

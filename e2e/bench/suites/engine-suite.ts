@@ -105,10 +105,12 @@ export async function runEngineSuite(bench: BenchBrowser, profile: GpuProfile, o
     const dtype = pair.dtype[device];
     const { maxNewTokens, repeat, shortened } = pairRunSize(pair, profile, options);
     if (shortened) console.log(`  ${profile} ${pair.name}: ${maxNewTokens} new tokens × ${repeat} repeat(s) instead of ${options.maxNewTokens} × ${options.repeat} (${shortened})`);
-    const { handle, info } = await page.evaluate(
-      ([target, draft, dev, dt]) => window.harness.createEngine({ target, draft, device: dev, dtype: dt }),
-      [pair.target, pair.draft, device, dtype] as const,
-    );
+    const { handle, info } = await page.evaluate(([target, draft, dev, dt]) => window.harness.createEngine({ target, draft, device: dev, dtype: dt }), [
+      pair.target,
+      pair.draft,
+      device,
+      dtype,
+    ] as const);
     const transformers: Sample[] = [];
     const targetOnly: Sample[] = [];
     const speculative: Sample[] = [];
@@ -133,7 +135,14 @@ export async function runEngineSuite(bench: BenchBrowser, profile: GpuProfile, o
             outputs[which] = result.tokenIds;
             if (which === 'spec') {
               const m = result.metrics;
-              specMetrics.push({ drafted: m.draftedTokens, accepted: m.acceptedTokens, committedPerPass: [m.meanAcceptanceLength], draftMs: m.draftMs, verifyMs: m.verifyMs, wallMs: m.wallMs });
+              specMetrics.push({
+                drafted: m.draftedTokens,
+                accepted: m.acceptedTokens,
+                committedPerPass: [m.meanAcceptanceLength],
+                draftMs: m.draftMs,
+                verifyMs: m.verifyMs,
+                wallMs: m.wallMs,
+              });
             }
           }
         }
@@ -194,7 +203,24 @@ function generate(page: Page, handle: number, promptIds: number[], maxNewTokens:
 
 export function printEngineTable(rows: EngineSuiteRow[]): void {
   printTable(
-    ['profile', 'backend', 'pair', 'target', 'draft', 'dtype', 'tokens×repeats', 'tfjs tok/s', 'target-only tok/s', 'spec tok/s', 'x tfjs', 'x target-only', 'accept', 'tokens/pass', 'overhead', 'identical'],
+    [
+      'profile',
+      'backend',
+      'pair',
+      'target',
+      'draft',
+      'dtype',
+      'tokens×repeats',
+      'tfjs tok/s',
+      'target-only tok/s',
+      'spec tok/s',
+      'x tfjs',
+      'x target-only',
+      'accept',
+      'tokens/pass',
+      'overhead',
+      'identical',
+    ],
     rows.map((r) => [
       r.profile,
       r.backend,

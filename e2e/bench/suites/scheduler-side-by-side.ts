@@ -110,7 +110,7 @@ const cell = (x: number | null) => (x === null || !Number.isFinite(x) ? '-' : x)
  */
 export function printPerDeviceTuning(results: readonly SchedulerResultSummary[]): void {
   const tunings = results.map(deviceTuning).sort((a, b) => a.draft.localeCompare(b.draft) || a.device.localeCompare(b.device));
-  console.log('\nγ per device, side by side (a fallback round counts as γ = 0), with the device profile\'s costs as fractions of a one-token target pass');
+  console.log("\nγ per device, side by side (a fallback round counts as γ = 0), with the device profile's costs as fractions of a one-token target pass");
   printTable(
     ['draft', 'device', 'adaptive mean γ', 'best static γ', 'verify cost per extra token', 'draft step'],
     tunings.map((t) => [t.draft, t.device, cell(t.adaptiveMeanGamma), cell(t.bestStaticGamma), cell(t.verifyCostPerExtraToken), cell(t.draftStepOverVerify)]),
@@ -129,7 +129,16 @@ export function printSchedulerChecks(results: readonly SchedulerResultSummary[])
   console.log('\nchecks (targets: adaptive ≥ 0.95 × best static; ≥ heuristic on average; ≥ 0.97 × target-only at acceptance ≈ 0.2; decode-phase measured ≥ 0.9 × predicted)');
   printTable(
     ['profile', 'draft', 'adaptive/best static', 'adaptive/held-out best static', 'adaptive/heuristic', 'adaptive/target-only', 'min decode measured/predicted', 'profile shape error'],
-    results.map((r) => [r.profile, r.draft, cell(r.checks.adaptiveVsBestStatic), cell(r.checks.adaptiveVsHeldOutBestStatic), cell(r.checks.adaptiveVsHeuristic), cell(r.checks.adaptiveVsTargetOnly), cell(r.checks.worstMeasuredOverPredicted), cell(r.checks.profileShapeError)]),
+    results.map((r) => [
+      r.profile,
+      r.draft,
+      cell(r.checks.adaptiveVsBestStatic),
+      cell(r.checks.adaptiveVsHeldOutBestStatic),
+      cell(r.checks.adaptiveVsHeuristic),
+      cell(r.checks.adaptiveVsTargetOnly),
+      cell(r.checks.worstMeasuredOverPredicted),
+      cell(r.checks.profileShapeError),
+    ]),
   );
   console.log('\nthe same as medians of per-pass ratios (configs in one pass run back to back: drift and slow passes cancel)');
   printTable(

@@ -80,14 +80,21 @@ function roundTimeBreakdown(runs: readonly GenerationResult[]): RoundTimeBreakdo
  * the gap it is compared with. The profile is not the prediction's input: how far its shape is from decoding's is
  * reported on its own ({@link profileShapeError}).
  */
-export function measuredCostModel(profile: Pick<DeviceProfile, 'draftStepMs' | 'targetVerifyMs'>, targetOnly: readonly GenerationResult[], speculative: readonly GenerationResult[]): Required<CostCurve> {
+export function measuredCostModel(
+  profile: Pick<DeviceProfile, 'draftStepMs' | 'targetVerifyMs'>,
+  targetOnly: readonly GenerationResult[],
+  speculative: readonly GenerationResult[],
+): Required<CostCurve> {
   const shape = adaptiveCostModel(profile);
   const all = [...targetOnly, ...speculative].flatMap((run) => run.rounds);
   const measured = measuredVerifyCurve(all);
   const logRatios = all.filter((r) => r.verifyMs > 0).map((r) => Math.log(r.verifyMs / shape.verifyMs(r.drafted + 1)));
   const verifyScale = logRatios.length ? Math.exp(logRatios.reduce((a, b) => a + b, 0) / logRatios.length) : 1;
   const drafting = speculative.flatMap((run) => run.rounds).filter((r) => r.drafted > 0);
-  const draft = fitLine(drafting.map((r) => [r.drafted, r.draftMs]), profile.draftStepMs);
+  const draft = fitLine(
+    drafting.map((r) => [r.drafted, r.draftMs]),
+    profile.draftStepMs,
+  );
   const targetOnlyRounds = targetOnly.reduce((a, run) => a + run.rounds.length, 0);
   const decodeMs = targetOnly.reduce((a, run) => a + run.metrics.wallMs - (run.metrics.timeToFirstTokenMs ?? 0), 0);
   const targetOnlyVerifyMs = targetOnly.reduce((a, run) => a + run.rounds.reduce((b, r) => b + r.verifyMs, 0), 0);
@@ -316,7 +323,19 @@ export function printSchedulerTables(results: readonly SchedulerSuiteResult[]): 
       ['config', 'tok/s', 'speedup', 'decode-phase speedup', 'predicted', 'accept', 'mean γ', 'tok/round', 'draft ms/round', 'verify ms/round', 'other ms/round'],
       r.rows.map((row) => {
         const t = row.timeBreakdown;
-        return [row.config, row.tokensPerSecond, row.speedup, row.decodeSpeedup, row.predictedSpeedup ?? '-', row.acceptanceRate, row.meanGamma, t.tokensPerRound, t.draftMsPerRound, t.verifyMsPerRound, t.otherMsPerRound];
+        return [
+          row.config,
+          row.tokensPerSecond,
+          row.speedup,
+          row.decodeSpeedup,
+          row.predictedSpeedup ?? '-',
+          row.acceptanceRate,
+          row.meanGamma,
+          t.tokensPerRound,
+          t.draftMsPerRound,
+          t.verifyMsPerRound,
+          t.otherMsPerRound,
+        ];
       }),
     );
   }

@@ -34,7 +34,18 @@ export function fakeGeneration(options: { tokens: number; wallMs: number; rounds
 export function fakeConfiguration(id: string, categories: string[], factors: number[], overrides: Partial<Configuration> = {}): Configuration {
   const prompts = factors.map((factor, i) => {
     const target = toSample(fakeGeneration({ tokens: 8, wallMs: 800 }), { mode: 'target-only', repeat: 0, order: 0, seed: 0 });
-    const spec = toSample(fakeGeneration({ tokens: 8, wallMs: 800 / factor, rounds: [[4, 3], [4, 2], [2, 0]] }), { mode: 'speculative', repeat: 0, order: 1, seed: 0 });
+    const spec = toSample(
+      fakeGeneration({
+        tokens: 8,
+        wallMs: 800 / factor,
+        rounds: [
+          [4, 3],
+          [4, 2],
+          [2, 0],
+        ],
+      }),
+      { mode: 'speculative', repeat: 0, order: 1, seed: 0 },
+    );
     return summarizePrompt({ id: `p${i}`, category: categories[i % categories.length]!, promptTokens: 20, truncatedFrom: null }, [target, spec], true);
   });
   const { categories: cats, overall } = summarizeCategories(prompts);
@@ -64,14 +75,41 @@ export function fakeRun(configurations: Configuration[], overrides: Partial<RunF
     schemaVersion: 1,
     createdAt: '2026-01-02T03:04:05.000Z',
     durationMs: 60_000,
-    environment: { os: { platform: 'linux', release: '6.1', arch: 'x64' }, cpu: { model: 'Test CPU', cores: 2 }, memoryBytes: 2 ** 33, node: 'v20.19.0', libraryVersion: '0.1.0', gitCommit: null },
+    environment: {
+      os: { platform: 'linux', release: '6.1', arch: 'x64' },
+      cpu: { model: 'Test CPU', cores: 2 },
+      memoryBytes: 2 ** 33,
+      node: 'v20.19.0',
+      libraryVersion: '0.1.0',
+      gitCommit: null,
+    },
     options: {
-      pair: 'fixture', target: 'tiny-target', draft: 'tiny-draft', source: 'local', backends: ['webgpu'], gpuProfiles: ['swiftshader'],
-      maxNewTokens: 8, maxPromptTokens: 256, repeat: 1, warmup: 1, seed: 0, temperature: 0, draftLength: null, policy: null, drafter: null,
+      pair: 'fixture',
+      target: 'tiny-target',
+      draft: 'tiny-draft',
+      source: 'local',
+      backends: ['webgpu'],
+      gpuProfiles: ['swiftshader'],
+      maxNewTokens: 8,
+      maxPromptTokens: 256,
+      repeat: 1,
+      warmup: 1,
+      seed: 0,
+      temperature: 0,
+      draftLength: null,
+      policy: null,
+      drafter: null,
     },
     input: {
-      file: 'prompts.jsonl', lines: 4, promptsInFile: 4, promptsRun: configurations[0]?.prompts.length ?? 0, badLinePolicy: 'fail', skippedLines: [],
-      truncatedPrompts: 0, multiTurnFirstOnly: 0, selection: { samplePerCategory: null, limit: null, categories: null },
+      file: 'prompts.jsonl',
+      lines: 4,
+      promptsInFile: 4,
+      promptsRun: configurations[0]?.prompts.length ?? 0,
+      badLinePolicy: 'fail',
+      skippedLines: [],
+      truncatedPrompts: 0,
+      multiTurnFirstOnly: 0,
+      selection: { samplePerCategory: null, limit: null, categories: null },
     },
     configurations,
     ...overrides,

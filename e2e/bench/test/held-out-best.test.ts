@@ -19,7 +19,11 @@ describe('heldOutBest', () => {
 describe('pairedRatio', () => {
   it('compares configs within each pass, so one slow pass does not tilt the ratio', () => {
     // b is 10 % faster in every pass; in pass 2 the machine was busy while a ran (3× slower).
-    const a = [{ tokens: 100, ms: 1000, pass: 0 }, { tokens: 100, ms: 1000, pass: 1 }, { tokens: 100, ms: 3000, pass: 2 }];
+    const a = [
+      { tokens: 100, ms: 1000, pass: 0 },
+      { tokens: 100, ms: 1000, pass: 1 },
+      { tokens: 100, ms: 3000, pass: 2 },
+    ];
     const b = a.map((s) => ({ tokens: 110, ms: 1000, pass: s.pass }));
     expect(pairedRatio(a, b)).toBeCloseTo(100 / 110, 9);
     // The ratio of totals is dragged down by the slow pass.
@@ -27,8 +31,15 @@ describe('pairedRatio', () => {
   });
 
   it('pairs by pass, whatever the order of the samples, and ignores unpaired passes', () => {
-    const a = [{ tokens: 120, ms: 1000, pass: 1 }, { tokens: 90, ms: 1000, pass: 0 }, { tokens: 50, ms: 1000, pass: 7 }];
-    const b = [{ tokens: 100, ms: 1000, pass: 0 }, { tokens: 100, ms: 1000, pass: 1 }];
+    const a = [
+      { tokens: 120, ms: 1000, pass: 1 },
+      { tokens: 90, ms: 1000, pass: 0 },
+      { tokens: 50, ms: 1000, pass: 7 },
+    ];
+    const b = [
+      { tokens: 100, ms: 1000, pass: 0 },
+      { tokens: 100, ms: 1000, pass: 1 },
+    ];
     expect(pairedRatio(a, b)).toBeCloseTo((0.9 + 1.2) / 2, 9);
     expect(pairedRatio(a, [])).toBeNaN();
   });

@@ -47,7 +47,7 @@ describe('measuredCostModel', () => {
     expect(analyticSpeedup(cumulative, cost, 3)).toBeCloseTo(measured, 2);
   });
 
-  it('uses the verify times decoding measured, and reports how far the profile\'s shape is from them', () => {
+  it("uses the verify times decoding measured, and reports how far the profile's shape is from them", () => {
     const targetOnly = [run(Array.from({ length: 10 }, () => ({ drafted: 0, accepted: 0 })))];
     const static3 = [run(Array.from({ length: 10 }, () => ({ drafted: 3, accepted: 1 })))];
     const cost = measuredCostModel(profile, targetOnly, static3);

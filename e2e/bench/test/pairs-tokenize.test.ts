@@ -103,7 +103,15 @@ describe.runIf(existsSync(join(fixturesDir, 'tiny-target', 'tokenizer.json')))('
       JSON.stringify({ id: 's', turns: ['Tell me about the baker.'] }),
       JSON.stringify({ id: 'l', turns: ['word '.repeat(400) + 'THE END'] }),
       JSON.stringify({ id: 'r', prompt: 'abc '.repeat(300) }),
-      JSON.stringify({ id: 'c', messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'old '.repeat(200) }, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'new question' }] }),
+      JSON.stringify({
+        id: 'c',
+        messages: [
+          { role: 'system', content: 'sys' },
+          { role: 'user', content: 'old '.repeat(200) },
+          { role: 'assistant', content: 'ok' },
+          { role: 'user', content: 'new question' },
+        ],
+      }),
     ].join('\n'),
   ).prompts as [never, never, never, never];
 

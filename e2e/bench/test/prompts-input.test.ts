@@ -13,8 +13,19 @@ describe('parsePromptsJsonl', () => {
   });
 
   it('reads plain prompts and messages, with default id and category', () => {
-    const { prompts, badLines, lines: n } = parsePromptsJsonl(
-      lines({ prompt: 'Once upon a time' }, '', '   ', { id: 'm1', category: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }] }),
+    const {
+      prompts,
+      badLines,
+      lines: n,
+    } = parsePromptsJsonl(
+      lines({ prompt: 'Once upon a time' }, '', '   ', {
+        id: 'm1',
+        category: 'chat',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+        ],
+      }),
     );
     expect(badLines).toEqual([]);
     expect(n).toBe(2);
@@ -90,11 +101,7 @@ describe('readPrompts', () => {
 });
 
 describe('selectPrompts', () => {
-  const prompts = parsePromptsJsonl(
-    lines(
-      ...['a', 'a', 'a', 'b', 'b', 'c'].map((category, i) => ({ id: `p${i}`, category, prompt: `text ${i}` })),
-    ),
-  ).prompts;
+  const prompts = parsePromptsJsonl(lines(...['a', 'a', 'a', 'b', 'b', 'c'].map((category, i) => ({ id: `p${i}`, category, prompt: `text ${i}` })))).prompts;
   it('keeps file order with --limit alone', () => {
     expect(selectPrompts(prompts, { limit: 2 }).map((p) => p.id)).toEqual(['p0', 'p1']);
   });

@@ -60,7 +60,14 @@ describe('Markdown report', () => {
 describe('SVG chart', () => {
   it('draws one bar per series and category, a 1× line, and a legend naming each series (escaped)', () => {
     const s = { n: 2, median: 1.5, p25: 1.2, p75: 1.8, min: 1, max: 2 };
-    const svg = renderSpeedupSvg(['a', 'b'], [{ label: 'NVIDIA <RTX> & co', values: { a: s, b: s } }, { label: 'SwiftShader', values: { a: s } }], { title: 'T' });
+    const svg = renderSpeedupSvg(
+      ['a', 'b'],
+      [
+        { label: 'NVIDIA <RTX> & co', values: { a: s, b: s } },
+        { label: 'SwiftShader', values: { a: s } },
+      ],
+      { title: 'T' },
+    );
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.match(/<rect x=[^>]*fill="#(4e79a7|f28e2b)"><title>/g)).toHaveLength(3);
     expect(svg).toContain('NVIDIA &lt;RTX&gt; &amp; co');
@@ -76,17 +83,25 @@ describe('SVG chart', () => {
 });
 
 describe('bench:report merge', () => {
-  const runA = fakeRun([fakeConfiguration('chromium-140/webgpu/system', ['writing', 'math'], [1.8, 2.2, 1.5], { label: 'Chromium 140 · webgpu · NVIDIA GeForce RTX 4090', adapter: { vendor: 'nvidia', architecture: 'ada', device: '', description: 'NVIDIA GeForce RTX 4090' } })]);
+  const runA = fakeRun([
+    fakeConfiguration('chromium-140/webgpu/system', ['writing', 'math'], [1.8, 2.2, 1.5], {
+      label: 'Chromium 140 · webgpu · NVIDIA GeForce RTX 4090',
+      adapter: { vendor: 'nvidia', architecture: 'ada', device: '', description: 'NVIDIA GeForce RTX 4090' },
+    }),
+  ]);
   const runB = fakeRun([
     fakeConfiguration('chromium-140/webgpu/swiftshader', ['writing', 'qa'], [0.6, 0.7]),
     fakeConfiguration('chromium-140/wasm/wasm', ['writing'], [1.1], { error: 'failed to load' }),
   ]);
 
   it('makes one column per configuration that ran, rows per category, and a chart with one series per GPU', () => {
-    const columns = comparisonColumns([{ file: 'a.json', run: runA }, { file: 'b.json', run: runB }]);
+    const columns = comparisonColumns([
+      { file: 'a.json', run: runA },
+      { file: 'b.json', run: runB },
+    ]);
     expect(columns.map((c) => c.label)).toEqual(['Chromium 140 · webgpu · NVIDIA GeForce RTX 4090', 'Chromium 140 · webgpu · chromium-140/webgpu/swiftshader']);
     const md = renderComparisonMarkdown(columns);
-    expect(md).toContain("| writing | 1.65× [1.57–1.73] (2) | 0.60× (1) |");
+    expect(md).toContain('| writing | 1.65× [1.57–1.73] (2) | 0.60× (1) |');
     expect(md).toMatch(/\| qa \| – \|/);
     expect(md).toContain('NVIDIA GeForce RTX 4090');
     const svg = renderComparisonSvg(columns);
@@ -95,7 +110,10 @@ describe('bench:report merge', () => {
   });
 
   it('tells apart identical labels from different machines', () => {
-    const columns = comparisonColumns([{ file: 'a.json', run: runB }, { file: 'b.json', run: { ...runB, environment: { ...runB.environment, os: { ...runB.environment.os, platform: 'win32' } } } }]);
+    const columns = comparisonColumns([
+      { file: 'a.json', run: runB },
+      { file: 'b.json', run: { ...runB, environment: { ...runB.environment, os: { ...runB.environment.os, platform: 'win32' } } } },
+    ]);
     expect(new Set(columns.map((c) => c.label)).size).toBe(2);
   });
 

@@ -36,7 +36,14 @@ const wasm = result('wasm', 'wasm', { 1: 30, 2: 10 }, [4, 4.3, 5, 5.7, 6.4, 7, 7
 
 describe('deviceTuning', () => {
   it('reads adaptive’s mean γ from its histogram, the best static γ from the config name, and the cost curve’s shape', () => {
-    expect(deviceTuning(gpu)).toEqual({ draft: 'ctrl-draft-80', device: 'swiftshader/webgpu', adaptiveMeanGamma: 6.75, bestStaticGamma: 6, verifyCostPerExtraToken: 30 / 7 / 600, draftStepOverVerify: 45 / 600 });
+    expect(deviceTuning(gpu)).toEqual({
+      draft: 'ctrl-draft-80',
+      device: 'swiftshader/webgpu',
+      adaptiveMeanGamma: 6.75,
+      bestStaticGamma: 6,
+      verifyCostPerExtraToken: 30 / 7 / 600,
+      draftStepOverVerify: 45 / 600,
+    });
     expect(deviceTuning(wasm)).toMatchObject({ device: 'wasm/wasm', adaptiveMeanGamma: 1.25, bestStaticGamma: 1, verifyCostPerExtraToken: 4.4 / 7 / 4 });
   });
 

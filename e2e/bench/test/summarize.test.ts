@@ -18,14 +18,39 @@ describe('stats', () => {
 
 describe('toSample', () => {
   it('takes γ from the scheduler decisions when the engine reports them, skipping target-only rounds', () => {
-    const s = toSample(fakeGeneration({ tokens: 6, wallMs: 100, rounds: [[4, 4], [2, 1]], decisions: [{ gamma: 4, mode: 'speculate' }, { gamma: 0, mode: 'target-only' }, { gamma: 6, mode: 'probe' }] }), { mode: 'speculative', repeat: 0, order: 0, seed: 0 });
+    const s = toSample(
+      fakeGeneration({
+        tokens: 6,
+        wallMs: 100,
+        rounds: [
+          [4, 4],
+          [2, 1],
+        ],
+        decisions: [
+          { gamma: 4, mode: 'speculate' },
+          { gamma: 0, mode: 'target-only' },
+          { gamma: 6, mode: 'probe' },
+        ],
+      }),
+      { mode: 'speculative', repeat: 0, order: 0, seed: 0 },
+    );
     expect(s.gammas).toEqual([4, 6]);
     expect(s.gammaSource).toBe('decisions');
     expect(s.modes).toEqual({ speculate: 1, 'target-only': 1, probe: 1 });
     expect(s.draftProvenanceTokens).toBe(5);
   });
   it('falls back to the drafted count per round on engines without decisions', () => {
-    const s = toSample(fakeGeneration({ tokens: 6, wallMs: 100, rounds: [[4, 4], [3, 1]] }), { mode: 'speculative', repeat: 0, order: 0, seed: 0 });
+    const s = toSample(
+      fakeGeneration({
+        tokens: 6,
+        wallMs: 100,
+        rounds: [
+          [4, 4],
+          [3, 1],
+        ],
+      }),
+      { mode: 'speculative', repeat: 0, order: 0, seed: 0 },
+    );
     expect(s.gammas).toEqual([4, 3]);
     expect(s.gammaSource).toBe('rounds');
   });
@@ -67,7 +92,10 @@ describe('summarizePrompt', () => {
 describe('summaries and consistency', () => {
   it('gives per-category medians whose counts add up to the overall', () => {
     const config = fakeConfiguration('a', ['x', 'y'], [1, 2, 3, 4, 5]);
-    expect(config.categories.map((c) => [c.category, c.prompts])).toEqual([['x', 3], ['y', 2]]);
+    expect(config.categories.map((c) => [c.category, c.prompts])).toEqual([
+      ['x', 3],
+      ['y', 2],
+    ]);
     expect(config.categories[0]!.speedup.median).toBeCloseTo(3);
     expect(config.overall.speedup).toMatchObject({ n: 5, min: 1, max: 5 });
     expect(config.overall.speedup.median).toBeCloseTo(3);

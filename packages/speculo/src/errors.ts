@@ -107,10 +107,7 @@ export class EngineDisposedError extends SpeculoError {
 export class EngineBusyError extends SpeculoError {
   override name = 'EngineBusyError';
 
-  constructor(
-    message = 'The engine is already generating; await or abort the running generation first.',
-    options?: { cause?: unknown },
-  ) {
+  constructor(message = 'The engine is already generating; await or abort the running generation first.', options?: { cause?: unknown }) {
     super(message, { ...options, code: 'engine-busy' });
   }
 }
@@ -242,8 +239,7 @@ function invalidLogitsMessage(details: InvalidLogitsDetails): string {
  */
 export function createAbortError(reason?: unknown): DOMException {
   if (reason instanceof DOMException && reason.name === 'AbortError') return reason;
-  const message =
-    typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : 'The generation was aborted.';
+  const message = typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : 'The generation was aborted.';
   return new DOMException(message, 'AbortError');
 }
 

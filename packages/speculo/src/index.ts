@@ -2,14 +2,7 @@ export { createSpeculo, SpeculoEngine, GuardrailEngineEvent, type StreamOptions,
 export type { EngineOptions, EngineInfo, ModelInfo, LoadProgress, DeviceOption, DtypeOption, Backend, SchedulerOptions } from './api/types.js';
 export type { GenerateOptions, ChatMessage, DrafterKind, SchedulerPolicyName, TraceOptions } from './api/validate-options.js';
 export type { ChatCompletions, ChatCompletionCallOptions } from './client/chat-completions.js';
-export type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatCompletionExtension,
-  ChatCompletionRequest,
-  ChatCompletionUsage,
-  ChatFinishReason,
-} from './api/chat-completions.js';
+export type { ChatCompletion, ChatCompletionChunk, ChatCompletionExtension, ChatCompletionRequest, ChatCompletionUsage, ChatFinishReason } from './api/chat-completions.js';
 export type { GenerationResult, TokenEvent, GuardrailStreamEvent, TokenSource, FinishReason, RoundRecord } from './decode/types.js';
 export type { GenerationMetrics } from './metrics/metrics.js';
 export {

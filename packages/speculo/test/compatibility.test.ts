@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assertCompatiblePair,
-  assertSupportedArchitecture,
-  nonRollbackModelTypes,
-  vocabSampleIds,
-  type ModelDescription,
-} from '../src/compat/compatibility.js';
+import { assertCompatiblePair, assertSupportedArchitecture, nonRollbackModelTypes, vocabSampleIds, type ModelDescription } from '../src/compat/compatibility.js';
 import { IncompatibleModelsError, UnsupportedModelError } from '../src/errors.js';
 
 function vocabulary(size: number, rename: Record<number, string> = {}): string[] {
@@ -49,9 +43,7 @@ describe('vocabSampleIds', () => {
 
 describe('assertCompatiblePair', () => {
   it('accepts identical tokenizers, even with padded config vocab sizes', () => {
-    expect(() =>
-      assertCompatiblePair(describeModel('target', { configVocabSize: 1024 }), describeModel('draft')),
-    ).not.toThrow();
+    expect(() => assertCompatiblePair(describeModel('target', { configVocabSize: 1024 }), describeModel('draft'))).not.toThrow();
   });
 
   it('names the vocab size and the differing tokens with their ids', () => {
@@ -131,9 +123,7 @@ describe('assertSupportedArchitecture', () => {
 
   it('refuses every listed model type and recognises recurrent class names with an unknown type', () => {
     for (const modelType of nonRollbackModelTypes) {
-      expect(() => assertSupportedArchitecture(describeModel('m', { modelType, architectures: [] }))).toThrow(
-        new RegExp(modelType),
-      );
+      expect(() => assertSupportedArchitecture(describeModel('m', { modelType, architectures: [] }))).toThrow(new RegExp(modelType));
     }
     const renamed = describeModel('m', { modelType: 'mamba3', architectures: ['Mamba3ForCausalLM'] });
     expect(() => assertSupportedArchitecture(renamed)).toThrow(UnsupportedModelError);

@@ -69,9 +69,7 @@ describe('serializeError / deserializeError', () => {
 
   it('round-trip ModelLoadError with model, file and cause', () => {
     const cause = new TypeError('fetch failed');
-    const restored = roundTrip(
-      new ModelLoadError('could not load', { model: 'org/m', file: 'onnx/model.onnx', cause }),
-    ) as ModelLoadError;
+    const restored = roundTrip(new ModelLoadError('could not load', { model: 'org/m', file: 'onnx/model.onnx', cause })) as ModelLoadError;
     expect(restored).toBeInstanceOf(ModelLoadError);
     expect(restored).toMatchObject({ code: 'model-load', model: 'org/m', file: 'onnx/model.onnx' });
     expect(restored.cause).toBeInstanceOf(TypeError);

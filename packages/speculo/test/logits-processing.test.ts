@@ -327,7 +327,10 @@ describe('toProbabilities at tiny temperatures', () => {
     let worst = 0;
     for (let i = 0; i < vocab; i++) worst = Math.max(worst, Math.abs(probs[i] - reference[i]));
     expect(worst).toBeLessThan(1e-6);
-    for (const params of [{ temperature: 1e-5, topK: 10, topP: 1 }, { temperature: 1e-5, topK: 0, topP: 0.5 }]) {
+    for (const params of [
+      { temperature: 1e-5, topK: 10, topP: 1 },
+      { temperature: 1e-5, topK: 0, topP: 0.5 },
+    ]) {
       const filtered = toProbabilities(logits, params);
       expectFiniteAndNormalised(filtered);
       expect(argmax(filtered)).toBe(best);
@@ -347,7 +350,10 @@ describe('toProbabilities at tiny temperatures', () => {
 
   it('still refuses a row whose every logit is −Infinity', () => {
     for (const temperature of [...tiny, 1e-5, 0.7, 1]) {
-      for (const params of [{ ...plain, temperature }, { temperature, topK: 2, topP: 0.5 }]) {
+      for (const params of [
+        { ...plain, temperature },
+        { temperature, topK: 2, topP: 0.5 },
+      ]) {
         const error = (() => {
           try {
             toProbabilities(f32([-Infinity, -Infinity, -Infinity]), params);
@@ -364,7 +370,10 @@ describe('toProbabilities at tiny temperatures', () => {
 
   it('still refuses NaN and +Infinity rows with InvalidLogitsError naming the column', () => {
     for (const temperature of [...tiny, 1e-5]) {
-      for (const params of [{ ...plain, temperature }, { temperature, topK: 2, topP: 0.5 }]) {
+      for (const params of [
+        { ...plain, temperature },
+        { temperature, topK: 2, topP: 0.5 },
+      ]) {
         expect(() => toProbabilities(f32([1, 3, Number.NaN, 2]), params)).toThrow(InvalidLogitsError);
         expect(() => toProbabilities(f32([1, 3, Number.NaN, 2]), params)).toThrow(expect.objectContaining({ value: 'NaN', column: 2 }));
         expect(() => toProbabilities(f32([Number.NaN, -Infinity]), params)).toThrow(expect.objectContaining({ value: 'NaN', column: 0 }));

@@ -142,7 +142,9 @@ describe('assertCloneable', () => {
   });
 
   it('refuses a top-level function or symbol under the given path', () => {
-    expect(() => assertCloneable(() => 1, 'options')).toThrow(new TypeError("options is a function, which cannot be sent to the engine's worker: pass plain data (strings, numbers, booleans, arrays, objects)"));
+    expect(() => assertCloneable(() => 1, 'options')).toThrow(
+      new TypeError("options is a function, which cannot be sent to the engine's worker: pass plain data (strings, numbers, booleans, arrays, objects)"),
+    );
     expect(() => assertCloneable(Symbol('s'), 'options')).toThrow(/^options is a symbol/);
   });
 

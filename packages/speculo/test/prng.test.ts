@@ -12,9 +12,7 @@ describe('xoshiro128** PRNG', () => {
 
   it('reproduces the reference C implementation seeded through splitmix32', () => {
     // Outputs of the reference xoshiro128** C code, state filled by four splitmix32 calls on the seed.
-    expect(take(createRng(0).nextUint32, 6)).toEqual([
-      3809008728, 1133695204, 53579671, 2891528803, 139681546, 2203266335,
-    ]);
+    expect(take(createRng(0).nextUint32, 6)).toEqual([3809008728, 1133695204, 53579671, 2891528803, 139681546, 2203266335]);
     expect(take(createRng(42).nextUint32, 3)).toEqual([2837322924, 544945897, 479756282]);
     expect(take(createRng(4294967295).nextUint32, 3)).toEqual([835879718, 1921286648, 2356205009]);
   });

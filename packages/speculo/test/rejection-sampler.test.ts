@@ -9,14 +9,7 @@ const draws = 20_000;
 const significance = 0.001;
 const plain: SamplingParams = { temperature: 1, topK: 0, topP: 1 };
 
-type Verifier = (
-  draftTokens: number[],
-  draftProbs: (Float32Array | null)[],
-  targetLogits: Float32Array,
-  vocabSize: number,
-  params: SamplingParams,
-  rng: Rng,
-) => VerifyOutcome;
+type Verifier = (draftTokens: number[], draftProbs: (Float32Array | null)[], targetLogits: Float32Array, vocabSize: number, params: SamplingParams, rng: Rng) => VerifyOutcome;
 
 /** One speculative setting: the target's logits (context-independent here) and the drafter per position. */
 interface Case {
@@ -235,10 +228,12 @@ describe('verifySampling mechanics', () => {
 
   it('delegates to greedy verification at temperature 0', () => {
     const greedy = { temperature: 0, topK: 0, topP: 1 };
-    for (const draft of [[1, 3], [1, 0], [2, 3]]) {
-      expect(verifySampling(draft, [null, null], rows, vocabSize, greedy, createRng(1))).toEqual(
-        verifyGreedy(draft, rows, vocabSize),
-      );
+    for (const draft of [
+      [1, 3],
+      [1, 0],
+      [2, 3],
+    ]) {
+      expect(verifySampling(draft, [null, null], rows, vocabSize, greedy, createRng(1))).toEqual(verifyGreedy(draft, rows, vocabSize));
     }
   });
 

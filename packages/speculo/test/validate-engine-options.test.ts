@@ -5,7 +5,15 @@ import type { EngineOptions } from '../src/api/types.js';
 describe('validateEngineOptions', () => {
   it('accepts a plain pair and the documented options', () => {
     expect(() =>
-      validateEngineOptions({ target: 'a', draft: 'b', device: 'auto', dtype: { target: 'q4f16', draft: 'q4' }, drafter: 'composite', scheduler: { policy: 'static', draftLength: 6, earlyStop: { threshold: 0.4 } }, ngramCacheBytes: 1 << 20 }),
+      validateEngineOptions({
+        target: 'a',
+        draft: 'b',
+        device: 'auto',
+        dtype: { target: 'q4f16', draft: 'q4' },
+        drafter: 'composite',
+        scheduler: { policy: 'static', draftLength: 6, earlyStop: { threshold: 0.4 } },
+        ngramCacheBytes: 1 << 20,
+      }),
     ).not.toThrow();
     expect(() => validateEngineOptions({ target: 'a', drafter: 'prompt-lookup' })).not.toThrow();
     expect(() => validateEngineOptions({ target: 'org/a', localModelPath: '/models/', allowRemoteModels: false })).not.toThrow();
@@ -53,9 +61,7 @@ describe('validateEngineOptions on unknown option names', () => {
     expect(() => validateEngineOptions({ target: 'a', banana: 1 } as unknown as EngineOptions)).toThrow(
       new RangeError(`unknown option "banana" in createSpeculo options: the known ones are ${engineOptionNames.join(', ')}`),
     );
-    expect(() => validateEngineOptions({ target: 'a', dtype: { banana: 'q4' } } as unknown as EngineOptions)).toThrow(
-      'unknown option "banana" in dtype: the known ones are target, draft',
-    );
+    expect(() => validateEngineOptions({ target: 'a', dtype: { banana: 'q4' } } as unknown as EngineOptions)).toThrow('unknown option "banana" in dtype: the known ones are target, draft');
   });
 
   it('refuses a scheduler or wasmPaths that is not an object with a TypeError naming it', () => {

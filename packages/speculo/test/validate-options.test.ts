@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  generateOptionNames,
-  normalizeGenerateOptions,
-  samplingParamsOf,
-  type GenerateOptions,
-} from '../src/api/validate-options.js';
+import { generateOptionNames, normalizeGenerateOptions, samplingParamsOf, type GenerateOptions } from '../src/api/validate-options.js';
 
 const withPrompt = (extra: Record<string, unknown>): GenerateOptions => ({ prompt: 'Hi', ...extra }) as GenerateOptions;
 
@@ -121,9 +116,7 @@ describe('normalizeGenerateOptions', () => {
 
   it('rejects non-string prompts and message contents with a TypeError', () => {
     expect(() => normalizeGenerateOptions({ prompt: 42 } as unknown as GenerateOptions)).toThrow(/prompt/);
-    expect(() =>
-      normalizeGenerateOptions({ messages: [{ role: 'user', content: 5 }] } as unknown as GenerateOptions),
-    ).toThrow(/messages\[0\]\.content/);
+    expect(() => normalizeGenerateOptions({ messages: [{ role: 'user', content: 5 }] } as unknown as GenerateOptions)).toThrow(/messages\[0\]\.content/);
     expect(() => normalizeGenerateOptions({ messages: [null] } as unknown as GenerateOptions)).toThrow(TypeError);
     expect(() => normalizeGenerateOptions(null as unknown as GenerateOptions)).toThrow(TypeError);
   });
@@ -133,9 +126,7 @@ describe('normalizeGenerateOptions', () => {
       { role: 'user', content: 'a' },
       { role: 'tool', content: 'b' },
     ];
-    expect(() => normalizeGenerateOptions({ messages } as unknown as GenerateOptions)).toThrow(
-      /messages\[1\]\.role.*"tool"/,
-    );
+    expect(() => normalizeGenerateOptions({ messages } as unknown as GenerateOptions)).toThrow(/messages\[1\]\.role.*"tool"/);
   });
 });
 
@@ -198,6 +189,11 @@ describe('normalizeGenerateOptions on unknown option names', () => {
     delete all.prompt;
     delete all.messages;
     expect(Object.keys(all)).toHaveLength(12);
-    expect(normalizeGenerateOptions(all as GenerateOptions)).toMatchObject({ promptIds: [1, 2], maxNewTokens: 5, drafter: 'ngram-cache', trace: { redactPrompt: true, redactOutput: false } });
+    expect(normalizeGenerateOptions(all as GenerateOptions)).toMatchObject({
+      promptIds: [1, 2],
+      maxNewTokens: 5,
+      drafter: 'ngram-cache',
+      trace: { redactPrompt: true, redactOutput: false },
+    });
   });
 });

@@ -23,7 +23,9 @@ export interface EngineCall {
  */
 export function engineCallOf(call: LanguageModelV4CallOptions, defaults: SpeculationOptions = {}): EngineCall {
   if (call.tools?.length && call.toolChoice?.type !== 'none') {
-    throw new RangeError(`tools (${call.tools.map((t) => t.name).join(', ')}) are not supported by the speculo provider: the engine writes plain text, never a tool call; leave tools out or set toolChoice 'none'`);
+    throw new RangeError(
+      `tools (${call.tools.map((t) => t.name).join(', ')}) are not supported by the speculo provider: the engine writes plain text, never a tool call; leave tools out or set toolChoice 'none'`,
+    );
   }
   if (call.responseFormat?.type === 'json') {
     throw new RangeError("responseFormat 'json' is not supported by the speculo provider: the engine does not constrain its output to JSON");
@@ -31,7 +33,8 @@ export function engineCallOf(call: LanguageModelV4CallOptions, defaults: Specula
   const warnings: SharedV4Warning[] = [];
   for (const feature of ['frequencyPenalty', 'presencePenalty'] as const) {
     const value = call[feature];
-    if (value != null && value !== 0) warnings.push({ type: 'unsupported', feature, details: `ignored (${value}): penalties would change the target's distribution, which speculation preserves` });
+    if (value != null && value !== 0)
+      warnings.push({ type: 'unsupported', feature, details: `ignored (${value}): penalties would change the target's distribution, which speculation preserves` });
   }
   if (call.reasoning != null && call.reasoning !== 'provider-default' && call.reasoning !== 'none') {
     warnings.push({ type: 'unsupported', feature: 'reasoning', details: `ignored ('${call.reasoning}'): the engine has no reasoning effort setting` });

@@ -117,10 +117,10 @@ export function generateOptionsOfChatRequest(request: ChatCompletionRequest): Ge
   const unsupported = Object.keys(request).find((key) => unsupportedNames.includes(key));
   if (unsupported) throw new RangeError(`${unsupported} is not supported by chat.completions.create: the engine generates plain text`);
   assertKnownKeys(request, requestNames, 'chat.completions.create request');
-  if (request.speculo !== undefined) assertKnownKeys(request.speculo, extensionNames, 'the request\'s speculo options');
+  if (request.speculo !== undefined) assertKnownKeys(request.speculo, extensionNames, "the request's speculo options");
   refuseUnless('n', request.n, 1, 'one choice is generated per request');
-  refuseUnless('frequency_penalty', request.frequency_penalty, 0, 'penalties would change the target\'s distribution');
-  refuseUnless('presence_penalty', request.presence_penalty, 0, 'penalties would change the target\'s distribution');
+  refuseUnless('frequency_penalty', request.frequency_penalty, 0, "penalties would change the target's distribution");
+  refuseUnless('presence_penalty', request.presence_penalty, 0, "penalties would change the target's distribution");
   refuseUnless('logprobs', request.logprobs, false, 'log-probabilities are not returned');
   if (request.max_tokens != null && request.max_completion_tokens != null && request.max_tokens !== request.max_completion_tokens) {
     throw new RangeError(`max_tokens (${request.max_tokens}) and max_completion_tokens (${request.max_completion_tokens}) disagree: give one`);

@@ -87,8 +87,7 @@ function validateModelSources(options: EngineOptions): void {
     }
     if (/^[a-z][a-z0-9+.-]*:/i.test(options.localModelPath)) {
       throw new RangeError(
-        `localModelPath must be a path on this origin such as '/models/', not a URL (got "${options.localModelPath}"): ` +
-          'for models on another host, set remoteHost to that URL instead',
+        `localModelPath must be a path on this origin such as '/models/', not a URL (got "${options.localModelPath}"): ` + 'for models on another host, set remoteHost to that URL instead',
       );
     }
   }

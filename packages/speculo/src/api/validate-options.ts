@@ -200,9 +200,7 @@ function normalizeInput(options: GenerateOptions): Pick<NormalizedGenerateOption
     }
     const { role, content } = message as { role?: unknown; content?: unknown };
     if (typeof role !== 'string' || !roles.has(role)) {
-      throw new RangeError(
-        `messages[${i}].role must be one of "system", "user", "assistant", got ${JSON.stringify(role) ?? 'undefined'}`,
-      );
+      throw new RangeError(`messages[${i}].role must be one of "system", "user", "assistant", got ${JSON.stringify(role) ?? 'undefined'}`);
     }
     if (typeof content !== 'string') {
       throw new TypeError(`messages[${i}].content must be a string, got ${typeName(content)}`);

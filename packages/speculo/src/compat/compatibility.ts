@@ -81,16 +81,12 @@ export function assertSupportedArchitecture(model: ModelDescription): void {
   const architecture = model.architectures[0] ?? model.modelType;
   const what = `model "${model.id}" (model type "${model.modelType}", architecture ${architecture})`;
   if (model.isEncoderDecoder) {
-    throw new UnsupportedModelError(
-      `${what} is an encoder-decoder; speculative decoding here needs a decoder-only causal language model`,
-      architecture,
-    );
+    throw new UnsupportedModelError(`${what} is an encoder-decoder; speculative decoding here needs a decoder-only causal language model`, architecture);
   }
   const modelType = model.modelType.toLowerCase();
   if (nonRollbackModelTypes.has(modelType) || model.architectures.some((a) => nonRollbackArchitecturePattern.test(a))) {
     throw new UnsupportedModelError(
-      `${what} keeps recurrent or state-space state that cannot be rolled back after rejected draft tokens; ` +
-        'speculative decoding needs a model whose cache is attention key/value only',
+      `${what} keeps recurrent or state-space state that cannot be rolled back after rejected draft tokens; ` + 'speculative decoding needs a model whose cache is attention key/value only',
       architecture,
     );
   }
@@ -108,17 +104,9 @@ const maxListedTokenDifferences = 3;
  * @throws {IncompatibleModelsError} listing every difference found.
  */
 export function assertCompatiblePair(target: ModelDescription, draft: ModelDescription): void {
-  const differences = [
-    ...vocabSizeDifferences(target, draft),
-    ...specialTokenDifferences(target, draft),
-    ...eosDifferences(target, draft),
-    ...vocabEntryDifferences(target, draft),
-  ];
+  const differences = [...vocabSizeDifferences(target, draft), ...specialTokenDifferences(target, draft), ...eosDifferences(target, draft), ...vocabEntryDifferences(target, draft)];
   if (differences.length > 0) {
-    throw new IncompatibleModelsError(
-      `draft "${draft.id}" and target "${target.id}" do not share a vocabulary: ${differences.join('; ')}`,
-      differences,
-    );
+    throw new IncompatibleModelsError(`draft "${draft.id}" and target "${target.id}" do not share a vocabulary: ${differences.join('; ')}`, differences);
   }
 }
 

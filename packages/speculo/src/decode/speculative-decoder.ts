@@ -142,7 +142,16 @@ export class SpeculativeDecoder {
       committed.push(...firstCommit.tokens);
       metrics.recordFirstToken(this.now());
       const firstKept = output.append(firstCommit.tokens, ['target']);
-      trace?.recordRound({ round: 0, mode: 'prefill', proposal: { tokens: [], confidences: [] }, acceptedCount: 0, targetToken: first, committedTokens: firstKept.tokenIds, draftMs: 0, verifyMs: prefillMs });
+      trace?.recordRound({
+        round: 0,
+        mode: 'prefill',
+        proposal: { tokens: [], confidences: [] },
+        acceptedCount: 0,
+        targetToken: first,
+        committedTokens: firstKept.tokenIds,
+        draftMs: 0,
+        verifyMs: prefillMs,
+      });
       yield { type: 'token', ...firstKept, round: 0 };
       output.finishReason ??= firstCommit.stop;
 
@@ -200,18 +209,19 @@ export class SpeculativeDecoder {
         if (kept.tokenIds.length > 0 || kept.text) yield { type: 'token', ...kept, round };
         output.finishReason ??= roundCommit.stop;
 
-        const events = planner?.observe({
-          round,
-          drafted: drafted.length,
-          accepted: outcome.acceptedCount,
-          draftMs,
-          verifyMs,
-          stoppedEarly: proposal.stoppedEarly,
-          confidences: proposal.confidences,
-          outputLimited: plan.outputLimited,
-          rollbackMs,
-          roundMs: this.now() - roundStart,
-        }) ?? [];
+        const events =
+          planner?.observe({
+            round,
+            drafted: drafted.length,
+            accepted: outcome.acceptedCount,
+            draftMs,
+            verifyMs,
+            stoppedEarly: proposal.stoppedEarly,
+            confidences: proposal.confidences,
+            outputLimited: plan.outputLimited,
+            rollbackMs,
+            roundMs: this.now() - roundStart,
+          }) ?? [];
         for (const event of events) {
           trace?.recordEvent(event);
           yield { type: 'guardrail', event };

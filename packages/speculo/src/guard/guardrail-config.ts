@@ -10,16 +10,9 @@ const actionSchema = z.enum(['warn', 'fallback', 'abort'], {
   error: "must be one of 'warn', 'fallback', 'abort'",
 });
 
-const rateSchema = z
-  .number({ error: 'must be a number in [0, 1]' })
-  .min(0, 'must be ≥ 0')
-  .max(1, 'must be ≤ 1');
+const rateSchema = z.number({ error: 'must be a number in [0, 1]' }).min(0, 'must be ≥ 0').max(1, 'must be ≤ 1');
 
-const windowSchema = z
-  .number({ error: 'must be an integer ≥ 1' })
-  .int('must be an integer')
-  .min(1, 'must be ≥ 1')
-  .max(100_000, 'must be ≤ 100000');
+const windowSchema = z.number({ error: 'must be an integer ≥ 1' }).int('must be an integer').min(1, 'must be ≥ 1').max(100_000, 'must be ≤ 100000');
 
 // Semantic-versioning shape (1.2.3, 1.2.3-rc.1): operators bump it when they change a deployed config, and the
 // trace records it next to the content hash so a reader sees both the intent and the exact content.

@@ -71,10 +71,7 @@ export class CausalLmRunner {
     this.name = options.name ?? `model "${String(model.config['_name_or_path'] ?? model.config.model_type ?? 'unknown')}"`;
     const session = model.sessions['model'] ?? model.sessions['decoder_model_merged'];
     if (!session) {
-      throw new UnsupportedModelError(
-        `${this.name} has no decoder session ("model" or "decoder_model_merged"); the engine drives a decoder-only causal LM`,
-        architectureOf(model.config),
-      );
+      throw new UnsupportedModelError(`${this.name} has no decoder session ("model" or "decoder_model_merged"); the engine drives a decoder-only causal LM`, architectureOf(model.config));
     }
     this.session = session;
     this.contract = checkDecoderContract(session, model.config, this.name);

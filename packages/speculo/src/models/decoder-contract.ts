@@ -54,10 +54,7 @@ export function checkDecoderContract(session: DecoderSession, config: DecoderCon
   const architecture = architectureOf(config);
   const refuse = (message: string) => new UnsupportedModelError(`${modelName} ${message}`, architecture);
   if (!session.inputNames.includes('input_ids')) {
-    throw refuse(
-      `has no "input_ids" input (inputs: ${session.inputNames.join(', ')}); the engine feeds token ids. ` +
-        'Use an export that includes the embedding layer.',
-    );
+    throw refuse(`has no "input_ids" input (inputs: ${session.inputNames.join(', ')}); the engine feeds token ids. ` + 'Use an export that includes the embedding layer.');
   }
   const hasLogitsToKeep = session.inputNames.includes('num_logits_to_keep');
   if (!session.outputNames.includes('logits')) {
@@ -97,10 +94,7 @@ export function checkDecoderContract(session: DecoderSession, config: DecoderCon
   }
 
   const declaredVocab = logitsShape.length === 3 ? logitsShape[2] : undefined;
-  const vocabSize =
-    typeof declaredVocab === 'number' && declaredVocab > 0
-      ? declaredVocab
-      : positiveInteger(config.vocab_size) ?? null;
+  const vocabSize = typeof declaredVocab === 'number' && declaredVocab > 0 ? declaredVocab : (positiveInteger(config.vocab_size) ?? null);
   return {
     cacheSlots: findCacheSlots(session, config, modelName),
     vocabSize,
@@ -136,10 +130,7 @@ export function findCacheSlots(session: DecoderSession, config: DecoderConfig, m
     const shape = meta.isTensor ? meta.shape : [];
     const type = meta.isTensor ? meta.type : 'float32';
     if (type !== 'float32' && type !== 'float16') {
-      throw new UnsupportedModelError(
-        `${modelName} has a ${type} cache input "${meta.name}"; the engine keeps float32 or float16 caches.`,
-        architecture,
-      );
+      throw new UnsupportedModelError(`${modelName} has a ${type} cache input "${meta.name}"; the engine keeps float32 or float16 caches.`, architecture);
     }
     const heads = numericDim(shape[1]) ?? kvHeadsFromConfig(config);
     const headDim = numericDim(shape[3]) ?? headDimFromConfig(config);
@@ -166,11 +157,7 @@ export function architectureOf(config: DecoderConfig): string {
 }
 
 function kvHeadsFromConfig(config: DecoderConfig): number | undefined {
-  return (
-    positiveInteger(config.num_key_value_heads) ??
-    positiveInteger(config.normalized_config?.num_heads) ??
-    positiveInteger(config.num_attention_heads)
-  );
+  return positiveInteger(config.num_key_value_heads) ?? positiveInteger(config.normalized_config?.num_heads) ?? positiveInteger(config.num_attention_heads);
 }
 
 function headDimFromConfig(config: DecoderConfig): number | undefined {

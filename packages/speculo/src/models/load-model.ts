@@ -54,7 +54,7 @@ class ProgressTracker {
       name: id,
       file: info.file,
       status: info.status as LoadProgress['status'],
-      loaded: info.loaded ?? (info.status === 'done' ? files[info.file] ?? 0 : 0),
+      loaded: info.loaded ?? (info.status === 'done' ? (files[info.file] ?? 0) : 0),
       total: info.total ?? files[info.file] ?? 0,
     });
   };
@@ -63,8 +63,7 @@ class ProgressTracker {
     const message = cause instanceof Error ? cause.message : String(cause);
     const { role, id } = this.options;
     const remedy = fixForLoadFailure(message, id, { localModelPath: env.localModelPath, remoteHost: env.remoteHost, remotePathTemplate: env.remotePathTemplate });
-    const file =
-      remedy?.runtimeFile ?? (stage === 'weights' ? weightsCulpritOf(cause, this.unfinished, this.seen) : ([...this.unfinished].at(-1) ?? fileNamedIn(cause)));
+    const file = remedy?.runtimeFile ?? (stage === 'weights' ? weightsCulpritOf(cause, this.unfinished, this.seen) : ([...this.unfinished].at(-1) ?? fileNamedIn(cause)));
     // transformers.js reads a response body that is null for an empty file and fails on `.getReader()`.
     const reason = /reading 'getReader'/.test(message) ? `the file is empty (${message})` : message;
     const explained = remedy ? `${/[.!?]$/.test(reason) ? reason : `${reason}.`} ${remedy.fix}` : reason;
@@ -92,10 +91,7 @@ export async function loadModelHeader(options: LoadModelOptions): Promise<ModelH
   const progress = new ProgressTracker(options);
   const common = { revision: options.revision ?? 'main', progress_callback: progress.callback };
   try {
-    const [config, tokenizer] = await Promise.all([
-      AutoConfig.from_pretrained(options.id, common),
-      AutoTokenizer.from_pretrained(options.id, common),
-    ]);
+    const [config, tokenizer] = await Promise.all([AutoConfig.from_pretrained(options.id, common), AutoTokenizer.from_pretrained(options.id, common)]);
     return { id: options.id, role: options.role, config: config as unknown as Record<string, unknown>, tokenizer };
   } catch (cause) {
     throw progress.failure(cause, 'config and tokenizer');

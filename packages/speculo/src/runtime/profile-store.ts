@@ -109,14 +109,15 @@ function openDatabase(factory: IDBFactory | null): Promise<IDBDatabase | null> {
 function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
+    req.onerror = () => reject(req.error ?? new DOMException('The IndexedDB request failed.', 'UnknownError'));
   });
 }
 
 function committed(transaction: IDBTransaction): Promise<true> {
   return new Promise((resolve, reject) => {
     transaction.oncomplete = () => resolve(true);
-    transaction.onerror = () => reject(transaction.error);
-    transaction.onabort = () => reject(transaction.error);
+    transaction.onerror = () => reject(transaction.error ?? new DOMException('The IndexedDB transaction failed.', 'UnknownError'));
+    // error is null when the transaction was aborted by abort().
+    transaction.onabort = () => reject(transaction.error ?? new DOMException('The IndexedDB transaction was aborted.', 'AbortError'));
   });
 }

@@ -36,11 +36,11 @@ export function argmax(row: Float32Array): number {
 function checkedMaxIndex(values: Float32Array): number {
   let best = 0;
   let bestValue = values[0];
-  if (bestValue !== bestValue) throw new InvalidLogitsError({ value: 'NaN', column: 0 });
+  if (Number.isNaN(bestValue)) throw new InvalidLogitsError({ value: 'NaN', column: 0 });
   for (let i = 1; i < values.length; i++) {
     const value = values[i];
     if (!(value <= bestValue)) {
-      if (value !== value) throw new InvalidLogitsError({ value: 'NaN', column: i });
+      if (Number.isNaN(value)) throw new InvalidLogitsError({ value: 'NaN', column: i });
       best = i;
       bestValue = value;
     }
@@ -78,11 +78,7 @@ function indicesScratch(length: number): Uint32Array {
  * Temperature 0 yields the one-hot distribution on {@link argmax}, the limit of the temperature → 0 softmax.
  * `out` may be `logits` itself (in place); otherwise a new array is returned.
  */
-export function toProbabilities(
-  logits: Float32Array,
-  params: SamplingParams,
-  out: Float32Array = new Float32Array(logits.length),
-): Float32Array {
+export function toProbabilities(logits: Float32Array, params: SamplingParams, out: Float32Array = new Float32Array(logits.length)): Float32Array {
   const n = logits.length;
   if (out.length !== n) throw new RangeError(`out has length ${out.length}, expected ${n}`);
   if (n === 0) throw new RangeError('cannot turn an empty row of logits into probabilities');
@@ -186,7 +182,7 @@ function applyTopP(probs: Float32Array, topP: number): void {
 
   const candidates = indicesScratch(n);
   let threshold = maxProbability / 64;
-  let count = 0;
+  let count: number;
   for (;;) {
     count = 0;
     let mass = 0;

@@ -256,7 +256,6 @@ export class CostModel implements CostCurve {
     const ms = Math.min(measured, this.verifyMs(1));
     return estimate === null ? ms : estimate + this.weight * (ms - estimate);
   }
-
 }
 
 /** A curve's value at `tokens`, continuing its last slope past its end (the compute-bound regime is linear). */

@@ -52,9 +52,7 @@ const deviceProfileSchema = z.object({
   version: z.literal(1),
   id: z.string().min(1),
   key: z.object({
-    adapter: z
-      .object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string() })
-      .nullable(),
+    adapter: z.object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string() }).nullable(),
     backend: z.enum(['webgpu', 'wasm']),
     target: z.string().min(1),
     draft: z.string().min(1),
@@ -160,12 +158,7 @@ function quantile(values: readonly number[], q: number): number {
  * than a running maximum: with a running maximum one noisy-high point lifts every longer length and biases the
  * schedule against long drafts for good, while pooling spreads the disagreement over the points that disagree.
  */
-export function buildProfile(
-  key: DeviceProfileKey,
-  draftStepSamples: readonly number[],
-  verifySamples: readonly (readonly number[])[],
-  createdAt: Date = new Date(),
-): DeviceProfile {
+export function buildProfile(key: DeviceProfileKey, draftStepSamples: readonly number[], verifySamples: readonly (readonly number[])[], createdAt: Date = new Date()): DeviceProfile {
   if (verifySamples.length < 2) throw new RangeError(`verifySamples needs timings for at least 1 and 2 tokens, got ${verifySamples.length} lengths`);
   const draftStepMs = summarizeSamples(draftStepSamples);
   const targetVerifyMs = isotonicNonDecreasing(verifySamples.map((samples) => summarizeSamples(samples)));

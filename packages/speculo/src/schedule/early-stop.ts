@@ -126,7 +126,10 @@ export class ConfidenceCalibrator {
     if (this.map) return this.map;
     const m = this.priorStrength;
     const estimates = this.trials.map((trials, b) => (this.successes[b] + m * ((b + 0.5) / this.bins)) / (trials + m));
-    this.map = isotonicNonDecreasing(estimates, this.trials.map((trials) => trials + m));
+    this.map = isotonicNonDecreasing(
+      estimates,
+      this.trials.map((trials) => trials + m),
+    );
     return this.map;
   }
 }

@@ -30,7 +30,7 @@ const timeTolerance = 1e-6;
 export async function replayTrace(trace: SpeculoTrace, actual?: ReplayOutput): Promise<ReplayReport> {
   const problems: string[] = [];
   if (trace.schemaVersion !== traceSchemaVersion) {
-    return { ok: false, problems: [`schemaVersion ${String(trace.schemaVersion)} is not ${traceSchemaVersion}`] };
+    return { ok: false, problems: [`schemaVersion ${String(trace.schemaVersion)} is not ${String(traceSchemaVersion)}`] };
   }
   const { committed, sources } = replayRounds(trace.rounds, problems);
   const { output } = trace;
@@ -74,7 +74,10 @@ function replayRounds(rounds: TraceRound[], problems: string[]): { committed: nu
     if (!Number.isInteger(round.acceptedCount) || round.acceptedCount < 0 || round.acceptedCount > tokens.length) {
       problems.push(`${at}: acceptedCount ${round.acceptedCount} is not in 0..${tokens.length}`);
     }
-    for (const [name, ms] of [['draftMs', round.draftMs], ['verifyMs', round.verifyMs]] as const) {
+    for (const [name, ms] of [
+      ['draftMs', round.draftMs],
+      ['verifyMs', round.verifyMs],
+    ] as const) {
       if (!(Number.isFinite(ms) && ms >= 0)) problems.push(`${at}: ${name} ${ms} is not a non-negative duration`);
     }
     if (round.mode !== 'speculate' && round.draftMs > 0) problems.push(`${at}: draft time in a ${round.mode} round`);

@@ -98,9 +98,7 @@ export class TraceRecorder {
       models: { target: copyModel(options.models.target), draft: options.models.draft ? copyModel(options.models.draft) : null },
       runtime: { backend: options.runtime.backend, adapter: options.runtime.adapter ? { ...options.runtime.adapter } : null },
       scheduler: { ...options.scheduler },
-      guardrails: options.guardrails
-        ? { version: options.guardrails.version, sha256: await guardrailConfigHash(options.guardrails), config: structuredClone(options.guardrails) }
-        : null,
+      guardrails: options.guardrails ? { version: options.guardrails.version, sha256: await guardrailConfigHash(options.guardrails), config: structuredClone(options.guardrails) } : null,
       prompt: await tracePrompt(options.prompt, options.redactPrompt),
       promptTokens: options.promptTokens,
       sampling: {

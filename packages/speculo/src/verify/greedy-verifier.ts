@@ -13,11 +13,7 @@ export type { VerifyOutcome } from './verify-outcome.js';
  * where row 0 follows the last committed token and so predicts draft token 0, and row γ gives the bonus.
  * @throws {InvalidLogitsError} (with its `row`) when an examined row holds NaN or +Infinity.
  */
-export function verifyGreedy(
-  draftTokens: ArrayLike<number>,
-  targetLogits: Float32Array,
-  vocabSize: number,
-): VerifyOutcome {
+export function verifyGreedy(draftTokens: ArrayLike<number>, targetLogits: Float32Array, vocabSize: number): VerifyOutcome {
   const draftCount = draftTokens.length;
   assertTargetRows(draftCount, targetLogits, vocabSize);
   let row = 0;

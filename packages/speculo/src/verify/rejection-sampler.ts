@@ -65,8 +65,7 @@ export function verifySampling(
       const qToken = q === null ? 1 : q[token];
       if (!(qToken > 0)) {
         throw new RangeError(
-          `draft token ${token} at position ${row} has probability ${qToken} under its own draft distribution; ` +
-            'draftProbs must be the distribution the token was sampled from',
+          `draft token ${token} at position ${row} has probability ${qToken} under its own draft distribution; ` + 'draftProbs must be the distribution the token was sampled from',
         );
       }
       // u < p/q written without the division; when p ≥ q it always holds, as min(1, ·) requires.

@@ -16,9 +16,7 @@ export function assertTargetRows(draftCount: number, targetLogits: Float32Array,
   }
   const expected = (draftCount + 1) * vocabSize;
   if (targetLogits.length !== expected) {
-    throw new RangeError(
-      `targetLogits has ${targetLogits.length} values, expected ${draftCount + 1} rows × ${vocabSize} = ${expected}`,
-    );
+    throw new RangeError(`targetLogits has ${targetLogits.length} values, expected ${draftCount + 1} rows × ${vocabSize} = ${expected}`);
   }
 }
 

@@ -13,10 +13,11 @@ export function installErrorTransfer(): void {
   if (registry[throwMarker]) return;
   registry[throwMarker] = true;
   const original = transferHandlers.get('throw')!;
-  const handler: TransferHandler<{ value: unknown }, { speculo: SerializedError } | unknown> = {
-    canHandle: original.canHandle as (value: unknown) => value is { value: unknown },
+  // Serialized: { speculo: SerializedError } for an Error, else whatever comlink's own handler makes.
+  const handler: TransferHandler<{ value: unknown }, unknown> = {
+    canHandle: (value: unknown): value is { value: unknown } => original.canHandle(value),
     serialize({ value }) {
-      if (value instanceof Error || (value instanceof DOMException)) return [{ speculo: serializeError(value) }, []];
+      if (value instanceof Error || value instanceof DOMException) return [{ speculo: serializeError(value) }, []];
       return original.serialize({ value } as never);
     },
     deserialize(serialized) {

@@ -22,15 +22,7 @@ import { TraceRecorder } from '../trace/trace-recorder.js';
 import { libraryVersion } from '../version.js';
 import { DrafterSet } from './drafter-set.js';
 import { ProgressRelay } from './progress-relay.js';
-import {
-  adapterIdentityOf,
-  checkPair,
-  draftFootprintOf,
-  generationConfigOf,
-  maxPositionsOf,
-  modelInfoOf,
-  tokenizePrompt,
-} from './model-pair.js';
+import { adapterIdentityOf, checkPair, draftFootprintOf, generationConfigOf, maxPositionsOf, modelInfoOf, tokenizePrompt } from './model-pair.js';
 import { OperationSlot, type Claim } from './operation-slot.js';
 import { SpeculationControls } from './speculation-controls.js';
 
@@ -110,18 +102,19 @@ export class WorkerEngine {
     const targetHeader = await loadModelHeader({ ...common, id: options.target, role: 'target', files: files.target });
     const draftHeader = options.draft ? await loadModelHeader({ ...common, id: options.draft, role: 'draft', files: files.draft }) : null;
     checkPair(targetHeader, draftHeader);
-    for (const [header, dtype] of [[targetHeader, dtypes.target], [draftHeader, dtypes.draft]] as const) {
+    for (const [header, dtype] of [
+      [targetHeader, dtypes.target],
+      [draftHeader, dtypes.draft],
+    ] as const) {
       if (!header) continue;
       const architecture = architectureOf(header.config);
       assertDtypeRunsOn({ role: header.role, id: header.id, dtype: dtypeToLoad(dtype, header.config, backend), architecture }, backend, adapter);
     }
 
     const target = await loadModelWeights(targetHeader, { ...common, id: options.target, role: 'target', files: files.target, backend, dtype: dtypes.target ?? 'auto' });
-    let draft: LoadedModel | null = null;
+    let draft: LoadedModel | null;
     try {
-      draft = draftHeader
-        ? await loadModelWeights(draftHeader, { ...common, id: draftHeader.id, role: 'draft', files: files.draft, backend, dtype: dtypes.draft ?? 'auto' })
-        : null;
+      draft = draftHeader ? await loadModelWeights(draftHeader, { ...common, id: draftHeader.id, role: 'draft', files: files.draft, backend, dtype: dtypes.draft ?? 'auto' }) : null;
     } catch (e) {
       await target.model.dispose();
       throw e;
@@ -168,7 +161,7 @@ export class WorkerEngine {
     // Constructing a runner checks the export against what speculation needs, so an unusable one is refused here,
     // at load, by name.
     const targetRunner = new CausalLmRunner(target.model as unknown as LoadedCausalLM, { name: `target model "${target.id}"` });
-    let draftRunner: CausalLmRunner | null = null;
+    let draftRunner: CausalLmRunner | null;
     try {
       draftRunner = draft ? new CausalLmRunner(draft.model as unknown as LoadedCausalLM, { name: `draft model "${draft.id}"` }) : null;
     } catch (e) {

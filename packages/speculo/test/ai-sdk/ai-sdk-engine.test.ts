@@ -21,12 +21,26 @@ describe('speculo/ai-sdk through ai', () => {
     expect(result.warnings).toEqual([expect.objectContaining({ type: 'unsupported', feature: 'frequencyPenalty' })]);
     expect(result.response.modelId).toBe('scripted');
     // No temperature given: the engine's default, greedy.
-    expect(worker.calls.at(-1)).toEqual({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }], maxNewTokens: 3, seed: 5 });
+    expect(worker.calls.at(-1)).toEqual({
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ],
+      maxNewTokens: 3,
+      seed: 5,
+    });
   });
 
   it('streamText streams one delta per round that concatenate to the text, then finishes', async () => {
     const { engine, worker } = await scriptedEngine();
-    const result = streamText({ model: speculo(engine, { draftLength: 2 }), messages: [{ role: 'user', content: 'Hi' }], maxOutputTokens: 3, temperature: 0.7, topK: 5, providerOptions: { speculo: { speculative: false } } });
+    const result = streamText({
+      model: speculo(engine, { draftLength: 2 }),
+      messages: [{ role: 'user', content: 'Hi' }],
+      maxOutputTokens: 3,
+      temperature: 0.7,
+      topK: 5,
+      providerOptions: { speculo: { speculative: false } },
+    });
     const deltas: string[] = [];
     for await (const delta of result.textStream) deltas.push(delta);
     expect(deltas).toEqual(['t1', 't2', 't3']);
@@ -107,7 +121,20 @@ describe('speculo/ai-sdk through ai', () => {
     await expect(generateText({ model, prompt: 'Weather in Paris?', tools: { weather } })).rejects.toThrow(/tools \(weather\) are not supported/);
     await expect(generateText({ model, prompt: 'JSON please', output: Output.json() })).rejects.toThrow(/responseFormat 'json' is not supported/);
     const image = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    await expect(generateText({ model, messages: [{ role: 'user', content: [{ type: 'text', text: 'What is it?' }, { type: 'image', image, mediaType: 'image/png' }] }] })).rejects.toThrow(/file part \(image\/png\)/);
+    await expect(
+      generateText({
+        model,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is it?' },
+              { type: 'image', image, mediaType: 'image/png' },
+            ],
+          },
+        ],
+      }),
+    ).rejects.toThrow(/file part \(image\/png\)/);
     const errors: unknown[] = [];
     const streamed = streamText({ model, prompt: 'Hi', tools: { weather }, onError: ({ error }) => void errors.push(error) });
     await expect(streamed.text).rejects.toThrow();

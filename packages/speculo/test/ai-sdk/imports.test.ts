@@ -9,7 +9,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe('the AI SDK provider costs nothing to apps that do not import it', () => {
-  it("imports only types from the AI SDK, and only under src/ai-sdk, which the main entry does not import", () => {
+  it('imports only types from the AI SDK, and only under src/ai-sdk, which the main entry does not import', () => {
     const found: string[] = [];
     for (const file of sourceFiles(srcDir)) {
       const source = readFileSync(file, 'utf8');

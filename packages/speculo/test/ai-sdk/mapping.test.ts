@@ -11,13 +11,27 @@ import type { GenerationResult } from '../../src/decode/types.js';
 const user = (text: string) => ({ role: 'user' as const, content: [{ type: 'text' as const, text }] });
 const call = (extra: Partial<LanguageModelV4CallOptions> = {}): LanguageModelV4CallOptions => ({ prompt: [user('Hi')], ...extra });
 const result = (overrides: Partial<GenerationResult> = {}) =>
-  ({ text: 'ab', tokenIds: [5, 6, 2], provenance: ['target', 'draft', 'draft'], finishReason: 'eos', promptTokens: 7, metrics: { acceptanceRate: 1, acceptanceByPosition: [1] }, ...overrides }) as GenerationResult;
+  ({
+    text: 'ab',
+    tokenIds: [5, 6, 2],
+    provenance: ['target', 'draft', 'draft'],
+    finishReason: 'eos',
+    promptTokens: 7,
+    metrics: { acceptanceRate: 1, acceptanceByPosition: [1] },
+    ...overrides,
+  }) as GenerationResult;
 
 describe('chatMessagesOfPrompt', () => {
   it('keeps system, user and assistant turns, joining text parts as they are', () => {
     const prompt: LanguageModelV4Prompt = [
       { role: 'system', content: 'Be brief.' },
-      { role: 'user', content: [{ type: 'text', text: 'Hello, ' }, { type: 'text', text: 'world' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Hello, ' },
+          { type: 'text', text: 'world' },
+        ],
+      },
       { role: 'assistant', content: [{ type: 'text', text: 'Hi!' }] },
       user('Again'),
     ];
@@ -30,7 +44,15 @@ describe('chatMessagesOfPrompt', () => {
   });
 
   it('refuses what is not text, naming the part and where it is', () => {
-    const image: LanguageModelV4Prompt = [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'file', mediaType: 'image/png', data: { type: 'data', data: new Uint8Array([1]) } }] }];
+    const image: LanguageModelV4Prompt = [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is this?' },
+          { type: 'file', mediaType: 'image/png', data: { type: 'data', data: new Uint8Array([1]) } },
+        ],
+      },
+    ];
     expect(() => chatMessagesOfPrompt(image)).toThrow(/^a file part \(image\/png\) in the user message prompt\[0\] is not supported by the speculo provider/);
     const toolCall: LanguageModelV4Prompt = [user('Weather?'), { role: 'assistant', content: [{ type: 'tool-call', toolCallId: '1', toolName: 'weather', input: {} }] }];
     expect(() => chatMessagesOfPrompt(toolCall)).toThrow(/a tool-call part in the assistant message prompt\[1\]/);
@@ -120,7 +142,12 @@ describe('results', () => {
 });
 
 describe('createSpeculoProvider', () => {
-  const engine = { info: { target: { id: 'org/target' } }, stream: () => { throw new Error('not called'); } } as unknown as StreamingEngine;
+  const engine = {
+    info: { target: { id: 'org/target' } },
+    stream: () => {
+      throw new Error('not called');
+    },
+  } as unknown as StreamingEngine;
 
   it("gives the engine's language model, under its target's id", () => {
     const model = speculo(engine, { draftLength: 3 });

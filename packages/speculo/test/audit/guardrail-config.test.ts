@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SpeculoError } from '../../src/errors.js';
-import {
-  defaultGuardrailConfig,
-  GuardrailConfigError,
-  guardrailConfigHash,
-  parseGuardrailConfig,
-} from '../../src/guard/guardrail-config.js';
+import { defaultGuardrailConfig, GuardrailConfigError, guardrailConfigHash, parseGuardrailConfig } from '../../src/guard/guardrail-config.js';
 
 const valid = {
   version: '2.1.0',
@@ -74,9 +69,7 @@ describe('parseGuardrailConfig', () => {
       acceptanceFloor: { rate: 2, windowRounds: 4, action: 'warn', extra: true },
       maxDraftLength: 0,
     });
-    expect(error.issues.map((issue) => issue.path).sort()).toEqual(
-      ['acceptanceFloor.extra', 'acceptanceFloor.rate', 'acceptanceFlor', 'maxDraftLength'].sort(),
-    );
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(['acceptanceFloor.extra', 'acceptanceFloor.rate', 'acceptanceFlor', 'maxDraftLength'].sort());
     expect(error.message).toContain('acceptanceFlor: is not a known field');
   });
 

@@ -65,9 +65,7 @@ describe('replayTrace', () => {
   });
 
   it('rejects counts that do not add up', async () => {
-    expect(await problemsAfter((trace) => void (trace.metrics.draftedTokens += 1))).toEqual([
-      expect.stringMatching(/^metrics\.draftedTokens is 12 but the rounds add up to 11/),
-    ]);
+    expect(await problemsAfter((trace) => void (trace.metrics.draftedTokens += 1))).toEqual([expect.stringMatching(/^metrics\.draftedTokens is 12 but the rounds add up to 11/)]);
     expect((await problemsAfter((trace) => void (trace.metrics.newTokens -= 1))).join('\n')).toContain('metrics.newTokens');
     expect((await problemsAfter((trace) => void (trace.rounds[2].acceptedCount = 5))).join('\n')).toContain('acceptedCount 5 is not in 0..4');
     expect((await problemsAfter((trace) => void trace.rounds.splice(3, 1))).join('\n')).toContain('metrics.rounds');

@@ -18,7 +18,17 @@ function result(rounds: [number, number][], wallMs: number): GenerationResult {
     tokens += accepted + 1;
   }
   const finished = metrics.finish(wallMs, tokens);
-  return { text: '', tokenIds: Array.from({ length: tokens }, (_, i) => i), provenance: [], finishReason: 'max-tokens', metrics: finished, rounds: records, decisions: [], drafter: null, promptTokens: 3 };
+  return {
+    text: '',
+    tokenIds: Array.from({ length: tokens }, (_, i) => i),
+    provenance: [],
+    finishReason: 'max-tokens',
+    metrics: finished,
+    rounds: records,
+    decisions: [],
+    drafter: null,
+    promptTokens: 3,
+  };
 }
 
 const sampling = { temperature: 0, topK: 0, topP: 1, seed: 0, maxNewTokens: 32, stop: [] };
@@ -27,7 +37,16 @@ describe('EngineTelemetry', () => {
   it('reports each result and aggregates over the lifetime', () => {
     const telemetry = new EngineTelemetry();
     // 4 + 2 accepted of 8 drafted; 1 + 5 + 3 = 9 tokens in 3 target passes.
-    const first = telemetry.record(result([[4, 4], [4, 2]], 100), 'a');
+    const first = telemetry.record(
+      result(
+        [
+          [4, 4],
+          [4, 2],
+        ],
+        100,
+      ),
+      'a',
+    );
     expect(first).toMatchObject({ acceptanceRate: 0.75, meanAcceptanceLength: 3, acceptanceByPosition: [1, 1, 0.5, 0.5], tokensPerSecond: 90, targetOnly: false, speedupVsTargetOnly: null });
     // 0 of 2 drafted; 1 + 1 = 2 tokens in 2 passes.
     telemetry.record(result([[2, 0]], 100), 'b');
@@ -45,16 +64,44 @@ describe('EngineTelemetry', () => {
     const otherKey = await telemetryPromptKey({ prompt: 'Hello', sampling: { ...sampling, seed: 1 } });
     expect(otherKey).not.toBe(key);
 
-    const speculative = result([[4, 4], [4, 4]], 100); // 11 tokens in 100 ms
+    const speculative = result(
+      [
+        [4, 4],
+        [4, 4],
+      ],
+      100,
+    ); // 11 tokens in 100 ms
     expect(telemetry.record(speculative, key).speedupVsTargetOnly).toBeNull();
 
-    const baseline = telemetry.record(result([[0, 0], [0, 0], [0, 0], [0, 0]], 100), key); // 5 tokens in 100 ms
+    const baseline = telemetry.record(
+      result(
+        [
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ],
+        100,
+      ),
+      key,
+    ); // 5 tokens in 100 ms
     expect(baseline).toMatchObject({ targetOnly: true, speedupVsTargetOnly: null });
     expect(telemetry.record(speculative, key).speedupVsTargetOnly).toBeCloseTo(11 / 5);
     expect(telemetry.speedupAgainstBaseline(speculative, otherKey)).toBeNull();
 
     // A newer baseline replaces the older one.
-    telemetry.record(result([[0, 0], [0, 0], [0, 0], [0, 0]], 50), key); // 5 tokens in 50 ms
+    telemetry.record(
+      result(
+        [
+          [0, 0],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ],
+        50,
+      ),
+      key,
+    ); // 5 tokens in 50 ms
     expect(telemetry.speedupAgainstBaseline(speculative, key)).toBeCloseTo(11 / 10);
     expect(telemetry.snapshot().targetOnlyGenerations).toBe(2);
   });

@@ -29,7 +29,12 @@ describe('trace JSON Schema', () => {
       script: [
         { mode: 'prefill', target: 10, verifyMs: 5 },
         {
-          mode: 'speculate', proposal: [11, 12], accepted: 0, target: 13, draftMs: 2, verifyMs: 4,
+          mode: 'speculate',
+          proposal: [11, 12],
+          accepted: 0,
+          target: 13,
+          draftMs: 2,
+          verifyMs: 4,
           events: [
             { type: 'acceptance-drift', round: 1, windowRate: 0.1, floor: 0.3, action: 'fallback' },
             { type: 'fallback', round: 1, reason: 'acceptance 10.0 % below floor 30.0 % over 8 rounds' },

@@ -325,7 +325,11 @@ describe('SpeculativeDecoder.run: guardrails', () => {
     // Nothing ran after round 3's verify pass.
     expect(passes.at(-1)).toMatchObject({ model: 'target', past: prompt.length + 2, fed: 5 });
 
-    expect(outputOf(await generate(decoder, { drafter: null }))).toEqual({ tokenIds: greedyReference(prompt, 16), text: letterText(greedyReference(prompt, 16)), finishReason: 'max-tokens' });
+    expect(outputOf(await generate(decoder, { drafter: null }))).toEqual({
+      tokenIds: greedyReference(prompt, 16),
+      text: letterText(greedyReference(prompt, 16)),
+      finishReason: 'max-tokens',
+    });
     expect((await generate(decoder, { drafter, planner: staticGamma(4) })).tokenIds).toEqual(greedyReference(prompt, 16));
   });
 });

@@ -10,7 +10,7 @@ function runRounds(planner: RoundPlanner, rounds: number, startRound = 1): void 
 }
 
 describe('RoundPlanner', () => {
-  it('reports only its own generation\'s decisions, numbered from 1, though the policy lives on', () => {
+  it("reports only its own generation's decisions, numbered from 1, though the policy lives on", () => {
     const policy = createStaticPolicy(3);
     runRounds(new RoundPlanner(policy, null), 5);
     const second = new RoundPlanner(policy, null);
@@ -18,7 +18,7 @@ describe('RoundPlanner', () => {
     expect(second.decisions().map((d) => d.round)).toEqual([1, 2, 3]);
   });
 
-  it('keeps a generation longer than the policy\'s window whole, while the engine-lifetime policy stays bounded', () => {
+  it("keeps a generation longer than the policy's window whole, while the engine-lifetime policy stays bounded", () => {
     const policy = createStaticPolicy(2);
     const planner = new RoundPlanner(policy, null);
     runRounds(planner, 5000);

@@ -85,10 +85,7 @@ describe('CompositeDrafter', () => {
   });
 
   it('uses the longest lookup proposal when there is no model drafter, and nothing when all are empty', async () => {
-    const composite = new CompositeDrafter(null, [
-      new ScriptedDrafter('prompt-lookup', [1], [0.1]),
-      new ScriptedDrafter('ngram-cache', [5, 6], [0.1, 0.1]),
-    ]);
+    const composite = new CompositeDrafter(null, [new ScriptedDrafter('prompt-lookup', [1], [0.1]), new ScriptedDrafter('ngram-cache', [5, 6], [0.1, 0.1])]);
     expect((await composite.propose(draftRequest([0], 4))).tokens).toEqual([5, 6]);
     expect(composite.lastSource).toBe('ngram-cache');
     const empty = new CompositeDrafter(null, [new ScriptedDrafter('prompt-lookup', [], [])]);

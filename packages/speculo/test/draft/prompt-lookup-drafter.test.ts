@@ -98,7 +98,12 @@ describe('PromptLookupDrafter', () => {
 
   it('keeps its incremental index equal to a brute-force scan through appends, rollbacks and resets', async () => {
     const rng = createRng(2024);
-    for (const [minNgram, maxNgram, vocabulary] of [[1, 3, 4], [2, 4, 3], [1, 1, 6], [3, 5, 2]] as const) {
+    for (const [minNgram, maxNgram, vocabulary] of [
+      [1, 3, 4],
+      [2, 4, 3],
+      [1, 1, 6],
+      [3, 5, 2],
+    ] as const) {
       const drafter = new PromptLookupDrafter({ minNgram, maxNgram });
       let committed: number[] = [];
       for (let step = 0; step < 600; step++) {
@@ -118,7 +123,10 @@ describe('PromptLookupDrafter', () => {
         const proposal = await drafter.propose(draftRequest(committed, gamma));
         expect(proposal.tokens).toEqual(expected.tokens);
         expect(drafter.lastMatch?.source ?? -1).toBe(expected.source);
-        for (const confidence of proposal.confidences) expect(confidence).toBeGreaterThan(0), expect(confidence).toBeLessThanOrEqual(1);
+        for (const confidence of proposal.confidences) {
+          expect(confidence).toBeGreaterThan(0);
+          expect(confidence).toBeLessThanOrEqual(1);
+        }
       }
     }
   });

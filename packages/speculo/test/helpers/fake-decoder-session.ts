@@ -115,9 +115,7 @@ export function fakeDecoderSession(spec: FakeDecoderSpec): FakeDecoder {
       logits.set(row(context.slice(0, position + 1)), r * spec.vocabSize);
     }
     const logitsTensor =
-      logitsType === 'float16'
-        ? new Tensor('float16', Uint16Array.from(logits, float32ToFloat16Bits), [1, rows, spec.vocabSize])
-        : new Tensor('float32', logits, [1, rows, spec.vocabSize]);
+      logitsType === 'float16' ? new Tensor('float16', Uint16Array.from(logits, float32ToFloat16Bits), [1, rows, spec.vocabSize]) : new Tensor('float32', logits, [1, rows, spec.vocabSize]);
     const record: FakeRunRecord = {
       past,
       fed: ids.length,

@@ -18,6 +18,7 @@ class SimulatedDevice {
   readonly forwardLengths: number[] = [];
 
   runner(base: number, slope: number): CalibratedRunner & { length: number } {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the runner's methods use `this` for the runner itself
     const device = this;
     return {
       length: 0,

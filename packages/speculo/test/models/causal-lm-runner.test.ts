@@ -85,9 +85,7 @@ describe('CausalLmRunner.prefill', () => {
 
 describe('CausalLmRunner at load', () => {
   it('refuses a last-position-only LM head by the name it was given', () => {
-    expect(() => runnerOver({ logitsShape: ['batch_size', 1, 512] }, { name: 'target model "org/pruned"' })).toThrow(
-      /target model "org\/pruned" returns logits for the last position only/,
-    );
+    expect(() => runnerOver({ logitsShape: ['batch_size', 1, 512] }, { name: 'target model "org/pruned"' })).toThrow(/target model "org\/pruned" returns logits for the last position only/);
   });
 
   it('refuses a fixed-size cache', () => {

@@ -19,7 +19,9 @@ describe('fixForLoadFailure', () => {
     expect(fix).toContain('only at /models/tiny-target/onnx/model_q4.onnx under localModelPath "/models/"');
     expect(fix).toContain('allowRemoteModels: true');
     expect(fix).not.toContain('not paths or URLs');
-    expect(fixForLoadFailure(message, '/srv/models/tiny-target', sources)?.fix).toContain("not paths or URLs: serve the model's folder under localModelPath and pass its name, e.g. { localModelPath: '/models/', target: 'tiny-target' }");
+    expect(fixForLoadFailure(message, '/srv/models/tiny-target', sources)?.fix).toContain(
+      "not paths or URLs: serve the model's folder under localModelPath and pass its name, e.g. { localModelPath: '/models/', target: 'tiny-target' }",
+    );
   });
 
   it('explains that ids are not paths when transformers.js refuses the id', () => {

@@ -4,7 +4,16 @@ import { ProfileStore } from '../../src/runtime/profile-store.js';
 import { buildProfile, type DeviceProfileKey } from '../../src/schedule/device-profile.js';
 
 const key: DeviceProfileKey = { adapter: null, backend: 'wasm', target: 'org/target', draft: 'org/draft', dtype: 'fp32/fp32' };
-const profile = buildProfile(key, [1, 1, 1], [[5, 5], [6, 6], [7, 7]], new Date('2026-01-02T03:04:05Z'));
+const profile = buildProfile(
+  key,
+  [1, 1, 1],
+  [
+    [5, 5],
+    [6, 6],
+    [7, 7],
+  ],
+  new Date('2026-01-02T03:04:05Z'),
+);
 
 /** An IndexedDB whose open request never answers: no success, error, blocked or upgrade event, ever. */
 function silentFactory(): IDBFactory {
@@ -63,7 +72,11 @@ describe('ProfileStore', () => {
   it('keeps nothing where IndexedDB is missing or throws', async () => {
     expect(await new ProfileStore({ factory: null }).get(profile.id)).toBeNull();
     expect(await new ProfileStore({ factory: null }).put(profile)).toBe(false);
-    const throwing = { open: () => { throw new DOMException('denied', 'SecurityError'); } } as unknown as IDBFactory;
+    const throwing = {
+      open: () => {
+        throw new DOMException('denied', 'SecurityError');
+      },
+    } as unknown as IDBFactory;
     expect(await new ProfileStore({ factory: throwing }).put(profile)).toBe(false);
   });
 });

@@ -73,7 +73,7 @@ describe('CostModel', () => {
     expect(cost.roundOverheadMs(1)).toBeLessThan(0.6 + 10 / 16);
   });
 
-  it('learns the engine\'s per-round work and charges it to every round, target-only ones included', () => {
+  it("learns the engine's per-round work and charges it to every round, target-only ones included", () => {
     const cost = new CostModel(profile, { halfLifeObservations: 16 });
     cost.observe({ kind: 'rollback', ms: 0.5 });
     cost.observe({ kind: 'round-overhead', ms: 2 });
@@ -87,7 +87,7 @@ describe('CostModel', () => {
     expect(cost.roundOverheadMs(0)).toBeCloseTo(1, 9);
   });
 
-  it('learns a proposal\'s fixed cost besides its steps once decoding drafts several lengths', () => {
+  it("learns a proposal's fixed cost besides its steps once decoding drafts several lengths", () => {
     // Measured on WASM: a proposal costs about 0.5 ms plus 0.44 ms a step; the profile timed bare steps (0.6 ms).
     const cost = new CostModel({ draftStepMs: 0.6, targetVerifyMs: [5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5, 9] });
     for (let i = 0; i < 400; i++) {
@@ -127,4 +127,3 @@ describe('CostModel', () => {
     expect(shapeError(cost.verifyMs(5) / cost.verifyMs(1))).toBeLessThan(0.6 * shapeError(profileShape.verifyMs(5) / profileShape.verifyMs(1)));
   });
 });
-

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SpeculoError } from '../../src/errors.js';
-import {
-  buildProfile,
-  InvalidDeviceProfileError,
-  parseDeviceProfile,
-  profileKeyId,
-  summarizeSamples,
-  type DeviceProfileKey,
-} from '../../src/schedule/device-profile.js';
+import { buildProfile, InvalidDeviceProfileError, parseDeviceProfile, profileKeyId, summarizeSamples, type DeviceProfileKey } from '../../src/schedule/device-profile.js';
 import { isotonicNonDecreasing } from '../../src/schedule/isotonic.js';
 
 const key: DeviceProfileKey = {
@@ -19,7 +12,20 @@ const key: DeviceProfileKey = {
 };
 
 function validProfileJson(): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(buildProfile(key, [2, 2, 2], [[10, 10], [11, 11], [12, 12]], new Date('2026-01-02T03:04:05Z'))));
+  return JSON.parse(
+    JSON.stringify(
+      buildProfile(
+        key,
+        [2, 2, 2],
+        [
+          [10, 10],
+          [11, 11],
+          [12, 12],
+        ],
+        new Date('2026-01-02T03:04:05Z'),
+      ),
+    ),
+  );
 }
 
 function issuesOf(json: unknown): string[] {
@@ -90,7 +96,17 @@ describe('isotonicNonDecreasing', () => {
 
 describe('buildProfile', () => {
   it('makes the cost curve non-decreasing and records how it was measured', () => {
-    const profile = buildProfile(key, [3, 2, 2, 2], [[10, 10, 10], [13, 12, 12], [11, 11, 11], [14, 14, 14]], new Date('2026-01-02T03:04:05Z'));
+    const profile = buildProfile(
+      key,
+      [3, 2, 2, 2],
+      [
+        [10, 10, 10],
+        [13, 12, 12],
+        [11, 11, 11],
+        [14, 14, 14],
+      ],
+      new Date('2026-01-02T03:04:05Z'),
+    );
     expect(profile.targetVerifyMs).toEqual([10, 11.5, 11.5, 14]);
     expect(profile.draftStepMs).toBe(2);
     expect(profile.id).toBe(profileKeyId(key));

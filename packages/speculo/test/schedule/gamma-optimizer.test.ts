@@ -28,7 +28,7 @@ describe('chooseGamma', () => {
     expect(speculative.projectedSpeedup).toBeCloseTo(1.5 / (44 / 20), 12);
   });
 
-  it('charges the engine\'s per-round work to target-only rounds too, so it favours fewer, longer rounds', () => {
+  it("charges the engine's per-round work to target-only rounds too, so it favours fewer, longer rounds", () => {
     const bare: CostCurve = { draftMs: (steps) => 1 * steps, verifyMs: (tokens) => 4 + 0.5 * (tokens - 1) };
     const withWork: CostCurve = { ...bare, roundOverheadMs: () => 3 };
     const plain = chooseGamma({ estimator: constant(0.6), cost: bare, maxGamma: 8 });
@@ -87,7 +87,7 @@ describe('analyticSpeedup', () => {
     const cost = new CostModel(profileOf(flatGpu));
     const cumulative = [0.8, 0.64, 0.512, 0.4096];
     const gamma = 4;
-    const expected = (1 + 0.8 + 0.64 + 0.512 + 0.4096) / (cost.draftMs(gamma) + cost.verifyMs(gamma + 1)) * cost.verifyMs(1);
+    const expected = ((1 + 0.8 + 0.64 + 0.512 + 0.4096) / (cost.draftMs(gamma) + cost.verifyMs(gamma + 1))) * cost.verifyMs(1);
     expect(analyticSpeedup(cumulative, cost, gamma)).toBeCloseTo(expected, 12);
     const choice = chooseGamma({ estimator: constant(0.8), cost, maxGamma: gamma, minGamma: gamma });
     expect(analyticSpeedup(cumulative, cost, gamma)).toBeCloseTo(choice.projectedSpeedup, 12);

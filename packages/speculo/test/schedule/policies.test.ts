@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createAdaptivePolicy,
-  createHeuristicPolicy,
-  createStaticPolicy,
-  type RoundObservation,
-  type SchedulePolicy,
-} from '../../src/schedule/policies.js';
+import { createAdaptivePolicy, createHeuristicPolicy, createStaticPolicy, type RoundObservation, type SchedulePolicy } from '../../src/schedule/policies.js';
 import { flatGpu, profileOf, simulate, type SyntheticDevice } from './synthetic.js';
 
 function round(drafted: number, accepted: number, extra: Partial<RoundObservation> = {}): RoundObservation {
@@ -22,7 +16,14 @@ describe('createStaticPolicy', () => {
     }
     expect(policy.decisions().map((d) => d.stopReason)).toEqual(['gamma-reached', 'low-confidence', 'output-limit', 'none']);
     expect(policy.decisions()[0]).toEqual({
-      round: 1, gamma: 4, mode: 'speculate', stopReason: 'gamma-reached', drafted: 4, accepted: 2, projectedSpeedup: null, fallbackState: 'speculating',
+      round: 1,
+      gamma: 4,
+      mode: 'speculate',
+      stopReason: 'gamma-reached',
+      drafted: 4,
+      accepted: 2,
+      projectedSpeedup: null,
+      fallbackState: 'speculating',
     });
     expect(policy.continueAfter).toBeUndefined();
   });
@@ -50,7 +51,21 @@ describe('createHeuristicPolicy', () => {
 
   it("follows transformers' rule: +2 after a fully accepted round, otherwise −1 and never below 1", () => {
     const policy = createHeuristicPolicy(4, 100);
-    const outcomes: [drafted: number, accepted: number][] = [[4, 4], [6, 6], [8, 3], [7, 0], [6, 0], [5, 0], [4, 0], [3, 0], [2, 0], [1, 0], [1, 1], [3, 2], [2, 2]];
+    const outcomes: [drafted: number, accepted: number][] = [
+      [4, 4],
+      [6, 6],
+      [8, 3],
+      [7, 0],
+      [6, 0],
+      [5, 0],
+      [4, 0],
+      [3, 0],
+      [2, 0],
+      [1, 0],
+      [1, 1],
+      [3, 2],
+      [2, 2],
+    ];
     let expected = 4;
     for (const [drafted, accepted] of outcomes) {
       expect(policy.nextRound().gamma).toBe(expected);
@@ -131,9 +146,7 @@ describe('createAdaptivePolicy', () => {
     const firstRecoveredRound = decisions.findIndex((d) => (output += d.accepted + 1) >= recoveredAt);
     const resumed = decisions.findIndex((d, i) => i > firstRecoveredRound && d.fallbackState === 'speculating');
     expect(resumed).toBeGreaterThan(firstRecoveredRound);
-    const probesBeforeResuming = decisions
-      .slice(firstRecoveredRound, resumed)
-      .filter((d, i, slice) => d.mode === 'probe' && (i === 0 || slice[i - 1].mode !== 'probe')).length;
+    const probesBeforeResuming = decisions.slice(firstRecoveredRound, resumed).filter((d, i, slice) => d.mode === 'probe' && (i === 0 || slice[i - 1].mode !== 'probe')).length;
     expect(probesBeforeResuming).toBe(1);
   });
 

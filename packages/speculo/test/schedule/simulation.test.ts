@@ -87,7 +87,7 @@ describe('adaptive schedule in simulation', () => {
     expect(run('convex')).toBeGreaterThan(run('as-measured'));
   });
 
-  it.each([0.5, 0.8])('learns the engine\'s per-round work, which no profile measures, and drafts longer for it (α = %s)', (alpha) => {
+  it.each([0.5, 0.8])("learns the engine's per-round work, which no profile measures, and drafts longer for it (α = %s)", (alpha) => {
     // WASM-like: millisecond passes, and 3 ms a round around them (measured on WASM: 7–21 % of the time is outside
     // the models). A profile of the passes alone undervalues long rounds, which pay that cost once for more tokens.
     const device: SyntheticDevice = { draftStepMs: 0.67, verifyMs: (tokens) => 3.8 + 0.54 * (tokens - 1), engineMsPerRound: 3 };
@@ -142,10 +142,17 @@ describe('adaptive schedule in simulation', () => {
       const { gamma } = policy.nextRound();
       if (round >= 200 && gamma > 0) speculated++;
       const accepted = gamma > 0 && rng.next() < 0.2 ? 1 : 0;
-      policy.observeRound({ drafted: Math.min(gamma, 1), accepted: Math.min(accepted, gamma), draftMs: 0.5 * Math.min(gamma, 1), verifyMs: device.verifyMs(Math.min(gamma, 1) + 1), stoppedEarly: gamma > 1, confidences: gamma > 0 ? [0.2] : [], rollbackMs: 1 });
+      policy.observeRound({
+        drafted: Math.min(gamma, 1),
+        accepted: Math.min(accepted, gamma),
+        draftMs: 0.5 * Math.min(gamma, 1),
+        verifyMs: device.verifyMs(Math.min(gamma, 1) + 1),
+        stoppedEarly: gamma > 1,
+        confidences: gamma > 0 ? [0.2] : [],
+        rollbackMs: 1,
+      });
     }
     // Only fallback probes speculate in the second half.
     expect(speculated).toBeLessThan(40);
   });
 });
-

@@ -21,7 +21,7 @@ describe('ProgressRelay', () => {
     expect(receiver.handled).toEqual([1, 2, 3]);
   });
 
-  it('does not fail the call when the page\'s callback throws or rejects', async () => {
+  it("does not fail the call when the page's callback throws or rejects", async () => {
     const throwing = new ProgressRelay(() => {
       throw new Error('page bug');
     });

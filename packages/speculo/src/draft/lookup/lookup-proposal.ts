@@ -4,11 +4,7 @@ import type { DraftProposal, DraftRequest } from '../drafter.js';
  * Packs a lookup drafter's tokens into a DraftProposal: deterministic (null distributions, which the rejection
  * sampler treats as one-hot, so sampling stays lossless) and free of forward passes.
  */
-export function lookupProposal(
-  tokens: number[],
-  confidences: number[],
-  continueAfter: DraftRequest['continueAfter'],
-): DraftProposal {
+export function lookupProposal(tokens: number[], confidences: number[], continueAfter: DraftRequest['continueAfter']): DraftProposal {
   const proposal = { tokens, probabilities: tokens.map(() => null), confidences, forwardPasses: 0, stoppedEarly: false };
   return applyContinueAfter(proposal, continueAfter);
 }

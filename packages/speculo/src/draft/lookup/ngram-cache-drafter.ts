@@ -1,7 +1,7 @@
 import type { GpuCopyBatch } from '../../kv/gpu-copy-batch.js';
 import type { DraftProposal, DraftRequest, Drafter } from '../drafter.js';
 import { lookupProposal, positiveIntegerOption } from './lookup-proposal.js';
-import { NgramCache } from './ngram-cache.js';
+import type { NgramCache } from './ngram-cache.js';
 
 /** Options of {@link NgramCacheDrafter}. */
 export interface NgramCacheDrafterOptions {
@@ -60,9 +60,7 @@ export class NgramCacheDrafter implements Drafter {
    * engine may call it with the final tokens when a generation ends so its last round is learned as well.
    */
   observe(committed: readonly number[]): void {
-    const switched =
-      committed.length < this.learnedLength ||
-      (this.learnedLength > 0 && this.lastLearnedToken >= 0 && committed[this.learnedLength - 1] !== this.lastLearnedToken);
+    const switched = committed.length < this.learnedLength || (this.learnedLength > 0 && this.lastLearnedToken >= 0 && committed[this.learnedLength - 1] !== this.lastLearnedToken);
     if (switched) this.learnedLength = 0;
     if (committed.length === this.learnedLength) return;
     this.cache.learn(committed, this.learnedLength);

@@ -98,9 +98,7 @@ export class PromptLookupDrafter implements Drafter {
    */
   private follow(committed: readonly number[]): void {
     const indexed = this.index.length;
-    const stale =
-      indexed > committed.length ||
-      (indexed > 0 && (committed[0] !== this.index.tokenAt(0) || committed[indexed - 1] !== this.index.tokenAt(indexed - 1)));
+    const stale = indexed > committed.length || (indexed > 0 && (committed[0] !== this.index.tokenAt(0) || committed[indexed - 1] !== this.index.tokenAt(indexed - 1)));
     if (stale) this.index.clear();
     this.index.append(committed, this.index.length, committed.length);
   }
@@ -140,7 +138,7 @@ export class PromptLookupDrafter implements Drafter {
     const follower = this.index.tokenAt(source);
     let occurrences = 1;
     let agreeing = 1;
-    for (let earlier = this.index.earlierOccurrence(n, source); earlier >= 0 && occurrences < maxAgreementSamples; ) {
+    for (let earlier = this.index.earlierOccurrence(n, source); earlier >= 0 && occurrences < maxAgreementSamples;) {
       occurrences++;
       if (this.index.tokenAt(earlier) === follower) agreeing++;
       earlier = this.index.earlierOccurrence(n, earlier);
