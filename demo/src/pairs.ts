@@ -1,6 +1,5 @@
 /** The model pairs the demo offers. Fixture pairs are served by this site; the others come from the Hugging Face Hub. */
-export type DrafterKind = 'model' | 'prompt-lookup' | 'ngram-cache' | 'composite';
-export type Dtype = 'auto' | 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
+import type { DrafterKind, DtypeOption } from 'speculo';
 
 export interface PairPreset {
   id: string;
@@ -9,7 +8,7 @@ export interface PairPreset {
   /** null: no draft model (prompt lookup drafts from the prompt itself). */
   draft: string | null;
   drafter: DrafterKind;
-  dtype: Dtype;
+  dtype: DtypeOption;
   /** Served by this site (`models/`), so no network is needed. */
   local: boolean;
   /** What the visitor should know before loading, e.g. the download size. */

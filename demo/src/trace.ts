@@ -1,20 +1,25 @@
-import type { EngineInfo, GenerationResult } from 'speculo';
+import type { EngineInfo, GenerationResult, GuardrailEvent, SpeculoTrace, StreamOptions } from 'speculo';
 
 /** What the demo knows about one run, for a trace when the library does not provide one. */
 export interface RunRecord {
   speculative: boolean;
-  options: Record<string, unknown>;
+  options: StreamOptions;
   result: GenerationResult;
   /** ms since the run started at which each stream event arrived in the page. */
   eventTimes: number[];
-  guardrailEvents: unknown[];
+  guardrailEvents: GuardrailEvent[];
+}
+
+/** A trace the demo assembles from the result when the call returned none (`result.trace` is optional). */
+export interface DemoTrace {
+  format: 'speculo-demo-trace';
+  [key: string]: unknown;
 }
 
 /** The library's trace when the result carries one (`generate({ trace: true })`), else one built from the result. */
-export function traceOf(run: RunRecord, info: EngineInfo): { trace: unknown; fromLibrary: boolean } {
-  const libraryTrace = (run.result as { trace?: unknown }).trace;
-  if (libraryTrace && typeof libraryTrace === 'object') return { trace: libraryTrace, fromLibrary: true };
+export function traceOf(run: RunRecord, info: EngineInfo): { trace: SpeculoTrace | DemoTrace; fromLibrary: boolean } {
   const r = run.result;
+  if (r.trace && typeof r.trace === 'object') return { trace: r.trace, fromLibrary: true };
   return {
     fromLibrary: false,
     trace: {
@@ -27,7 +32,7 @@ export function traceOf(run: RunRecord, info: EngineInfo): { trace: unknown; fro
       request: run.options,
       promptTokens: r.promptTokens,
       rounds: r.rounds,
-      decisions: (r as { decisions?: unknown }).decisions ?? null,
+      decisions: r.decisions,
       events: run.guardrailEvents,
       pageEventTimesMs: run.eventTimes,
       output: { tokenIds: r.tokenIds, provenance: r.provenance, text: r.text, finishReason: r.finishReason },

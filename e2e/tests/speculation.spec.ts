@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { replayTrace } from '../../packages/speculo/src/trace/replay.js';
-import type { SpeculoTrace } from '../../packages/speculo/src/trace/trace-types.js';
+import type { SpeculoTrace } from '../../packages/speculo/src/types/index.js';
 import { openHarness } from '../support/harness-page.js';
 
 const traceSchema = JSON.parse(readFileSync(new URL('../../packages/speculo/schema/speculo-trace.schema.json', import.meta.url), 'utf8'));

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { GenerationResult } from '../../../packages/speculo/src/decode/types.js';
+import type { GenerationResult } from '../../../packages/speculo/src/types/index.js';
 import { printTable, type BenchBrowser, type GpuProfile } from '../bench-browser.js';
 import { alternating, generateIn, tokensPerSecond, type Sample } from './suite-support.js';
 

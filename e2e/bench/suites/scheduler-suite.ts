@@ -1,8 +1,7 @@
-import type { DeviceProfile } from '../../../packages/speculo/src/schedule/device-profile.js';
+import type { DeviceProfile, GenerationResult } from '../../../packages/speculo/src/types/index.js';
 import { analyticSpeedup } from '../../../packages/speculo/src/schedule/gamma-optimizer.js';
 import type { CostCurve } from '../../../packages/speculo/src/schedule/cost-model.js';
 import { adaptiveCostModel } from '../../../packages/speculo/src/schedule/policies.js';
-import type { GenerationResult } from '../../../packages/speculo/src/decode/types.js';
 import { printTable, type BenchBrowser, type GpuProfile } from '../bench-browser.js';
 import { printPerDeviceTuning, printSchedulerChecks } from './scheduler-side-by-side.js';
 import { controllableFixtures, shuffledForPass, generateIn, pooledAcceptanceByPosition, tokensPerSecond, type Sample } from './suite-support.js';

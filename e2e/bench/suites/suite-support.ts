@@ -1,6 +1,6 @@
 import { createRng } from '../../../packages/speculo/src/sampling/prng.js';
 import type { Page } from '@playwright/test';
-import type { GenerationResult } from '../../../packages/speculo/src/decode/types.js';
+import type { GenerationResult } from '../../../packages/speculo/src/types/index.js';
 
 /** The controllable fixture family both fixed suites sweep: one target and drafts of rising agreement. */
 export const controllableFixtures = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GenerationResult, RoundRecord } from '../../../packages/speculo/src/decode/types.js';
+import type { GenerationResult, RoundRecord } from '../../../packages/speculo/src/types/index.js';
 import { analyticSpeedup } from '../../../packages/speculo/src/schedule/gamma-optimizer.js';
 import { measuredCostModel, profileShapeError } from '../suites/scheduler-suite.js';
 

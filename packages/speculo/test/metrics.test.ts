@@ -1,21 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { MetricsRecorder } from '../src/metrics/metrics.js';
+import { roundReport } from './helpers/round-report.js';
+
+const prefill = (verifyMs: number, committedAt: number) => roundReport({ round: 0, verifyMs, committedAt, committed: [1] });
 
 describe('MetricsRecorder', () => {
   it('computes the speculative metrics of a small run', () => {
     const recorder = new MetricsRecorder();
     recorder.start(1000);
-    recorder.recordPrefill(50);
-    recorder.recordFirstToken(1060);
+    recorder.observeRound(prefill(50, 1060));
     // Round 1: γ = 4, 3 accepted, 4 committed (3 + correction).
-    recorder.recordDraft(20, 4);
-    recorder.recordRound({ drafted: 4, accepted: 3, committed: 4, verifyMs: 30 });
+    recorder.observeRound(roundReport({ proposal: 4, accepted: 3, draftMs: 20, verifyMs: 30 }));
     // Round 2: γ = 4, all accepted, 5 committed (4 + bonus).
-    recorder.recordDraft(20, 4);
-    recorder.recordRound({ drafted: 4, accepted: 4, committed: 5, verifyMs: 30 });
+    recorder.observeRound(roundReport({ round: 2, proposal: 4, accepted: 4, draftMs: 20, verifyMs: 30 }));
     // Round 3: γ = 2 near the limit, none accepted, 1 committed.
-    recorder.recordDraft(10, 2);
-    recorder.recordRound({ drafted: 2, accepted: 0, committed: 1, verifyMs: 25 });
+    recorder.observeRound(roundReport({ round: 3, proposal: 2, accepted: 0, draftMs: 10, verifyMs: 25 }));
 
     const metrics = recorder.finish(1200, 11);
     expect(metrics).toEqual({
@@ -41,9 +40,8 @@ describe('MetricsRecorder', () => {
   it('scores plain decoding at exactly one token per target pass', () => {
     const recorder = new MetricsRecorder();
     recorder.start(0);
-    recorder.recordPrefill(10);
-    recorder.recordFirstToken(10);
-    for (let i = 0; i < 5; i++) recorder.recordRound({ drafted: 0, accepted: 0, committed: 1, verifyMs: 10 });
+    recorder.observeRound(prefill(10, 10));
+    for (let i = 0; i < 5; i++) recorder.observeRound(roundReport({ round: i + 1, verifyMs: 10 }));
     const metrics = recorder.finish(60, 6);
     expect(metrics.meanAcceptanceLength).toBe(1);
     expect(metrics.acceptanceRate).toBe(0);
@@ -52,16 +50,14 @@ describe('MetricsRecorder', () => {
     expect(metrics.targetForwardPasses).toBe(6);
   });
 
-  it('keeps the first token time and guards empty runs', () => {
+  it('takes the first token time from the prefill and guards empty runs', () => {
     const recorder = new MetricsRecorder();
     recorder.start(5);
-    recorder.recordFirstToken(7);
-    recorder.recordFirstToken(9);
+    recorder.observeRound(prefill(0, 7));
+    recorder.observeRound(roundReport({ verifyMs: 0, committedAt: 9 }));
     expect(recorder.finish(5, 0)).toMatchObject({
       timeToFirstTokenMs: 2,
       tokensPerSecond: 0,
-      meanAcceptanceLength: 0,
-      targetForwardPasses: 0,
     });
     expect(() => new MetricsRecorder().finish(5, 0)).toThrow(/before start/);
   });
@@ -70,6 +66,6 @@ describe('MetricsRecorder', () => {
     const recorder = new MetricsRecorder();
     recorder.start(0);
     expect(recorder.finish(10, 0).timeToFirstTokenMs).toBeNull();
-    expect(() => recorder.recordRound({ drafted: 1, accepted: 2, committed: 3, verifyMs: 1 })).toThrow(RangeError);
+    expect(() => recorder.observeRound(roundReport({ proposal: 1, accepted: 2 }))).toThrow(RangeError);
   });
 });

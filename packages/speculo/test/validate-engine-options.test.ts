@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { engineOptionNames, validateEngineOptions } from '../src/api/validate-engine-options.js';
-import type { EngineOptions } from '../src/api/types.js';
+import type { EngineOptions } from '../src/types/index.js';
 
 describe('validateEngineOptions', () => {
   it('accepts a plain pair and the documented options', () => {

@@ -1,5 +1,6 @@
+import type { GenerateOptions } from '../src/types/index.js';
 import { describe, expect, it } from 'vitest';
-import { generateOptionNames, normalizeGenerateOptions, samplingParamsOf, type GenerateOptions } from '../src/api/validate-options.js';
+import { generateOptionNames, normalizeGenerateOptions, samplingParamsOf } from '../src/api/validate-options.js';
 
 const withPrompt = (extra: Record<string, unknown>): GenerateOptions => ({ prompt: 'Hi', ...extra }) as GenerateOptions;
 

@@ -1,7 +1,8 @@
+import type { GenerateOptions, SpeculationOptions } from '../types/index.js';
 import type { LanguageModelV4CallOptions, SharedV4Warning } from '@ai-sdk/provider';
-import { speculationOptionNames, type SpeculationOptions } from '../api/chat-completions.js';
+import { speculationOptionNames } from '../api/chat-completions.js';
 import { assertKnownKeys, assertOptionsObject } from '../api/option-names.js';
-import { normalizeGenerateOptions, type GenerateOptions } from '../api/validate-options.js';
+import { normalizeGenerateOptions } from '../api/validate-options.js';
 import { chatMessagesOfPrompt } from './prompt.js';
 
 /** A call of the AI SDK as the engine's options, and the warnings the AI SDK reports for it. */

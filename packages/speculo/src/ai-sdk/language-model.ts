@@ -1,5 +1,5 @@
+import type { SpeculationOptions } from '../types/index.js';
 import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4GenerateResult, LanguageModelV4StreamResult } from '@ai-sdk/provider';
-import type { SpeculationOptions } from '../api/chat-completions.js';
 import { resultOfStream, type StreamingEngine } from '../client/engine-stream.js';
 import { engineCallOf } from './call-options.js';
 import { finishReasonOf, providerMetadataOf, usageOfResult } from './result.js';

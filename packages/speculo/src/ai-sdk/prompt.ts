@@ -1,5 +1,5 @@
 import type { LanguageModelV4Prompt } from '@ai-sdk/provider';
-import type { ChatMessage } from '../api/validate-options.js';
+import type { ChatMessage } from '../types/index.js';
 
 /**
  * The AI SDK's prompt as the engine's chat messages, which the target's chat template renders. System messages

@@ -1,5 +1,6 @@
+import type { SpeculationOptions } from '../types/index.js';
 import type { ProviderV4 } from '@ai-sdk/provider';
-import { speculationOptionNames, type SpeculationOptions } from '../api/chat-completions.js';
+import { speculationOptionNames } from '../api/chat-completions.js';
 import { assertKnownKeys, assertOptionsObject } from '../api/option-names.js';
 import type { StreamingEngine } from '../client/engine-stream.js';
 import { SpeculoLanguageModel } from './language-model.js';

@@ -1,6 +1,6 @@
 import type { JSONObject, LanguageModelV4FinishReason, LanguageModelV4Usage, SharedV4ProviderMetadata } from '@ai-sdk/provider';
 import { chatFinishReasonOf, extensionOf } from '../api/chat-completions.js';
-import type { FinishReason, GenerationResult } from '../decode/types.js';
+import type { FinishReason, GenerationResult } from '../types/index.js';
 
 /**
  * The AI SDK's finish reason: `stop` for EOS or a stop string, `length` for `maxOutputTokens` or the context limit

@@ -1,5 +1,5 @@
+import type { SpeculoEvent } from '../types/index.js';
 import type { LanguageModelV4StreamPart, SharedV4Warning } from '@ai-sdk/provider';
-import type { SpeculoEvent } from '../client/speculo-engine.js';
 import { finishReasonOf, providerMetadataOf, usageOfResult } from './result.js';
 
 /**

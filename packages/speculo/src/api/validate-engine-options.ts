@@ -1,6 +1,8 @@
+import { deviceOptions, dtypeOptions } from '../types/engine.js';
+import { drafterKinds, schedulerPolicyNames } from '../types/options.js';
 import { assertKnownKeys, keysOf } from './option-names.js';
-import type { EngineOptions, SchedulerOptions } from './types.js';
-import { maxDraftLength } from './validate-options.js';
+import type { EngineOptions, SchedulerOptions } from '../types/engine.js';
+import { maxDraftLength } from '../types/options.js';
 
 /** The names {@link EngineOptions} knows: any other key is refused as a likely typo. */
 export const engineOptionNames = keysOf<EngineOptions>()([
@@ -25,11 +27,6 @@ const schedulerOptionNames = keysOf<SchedulerOptions>()(['policy', 'draftLength'
 const dtypePairNames = keysOf<{ target?: unknown; draft?: unknown }>()(['target', 'draft']);
 const wasmPathNames = keysOf<NonNullable<EngineOptions['wasmPaths']>>()(['mjs', 'wasm']);
 
-const devices = ['auto', 'webgpu', 'wasm'];
-const dtypes = ['auto', 'fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'];
-const drafters = ['model', 'prompt-lookup', 'ngram-cache', 'composite'];
-const policies = ['adaptive', 'static', 'heuristic'];
-
 /**
  * Checks the engine options that are not checked elsewhere (guardrails have their own schema), before anything
  * loads: a RangeError or TypeError naming the option, the value and what is allowed.
@@ -46,15 +43,15 @@ export function validateEngineOptions(options: EngineOptions): void {
   if (options.draft !== undefined && (typeof options.draft !== 'string' || options.draft.trim() === '')) {
     throw new TypeError(`draft must be a model id (a non-empty string), got ${JSON.stringify(options.draft)}`);
   }
-  oneOf('device', options.device, devices);
+  oneOf('device', options.device, deviceOptions);
   if (typeof options.dtype === 'object' && options.dtype !== null) {
     assertKnownKeys(options.dtype, dtypePairNames, 'dtype');
-    oneOf('dtype.target', options.dtype.target, dtypes);
-    oneOf('dtype.draft', options.dtype.draft, dtypes);
+    oneOf('dtype.target', options.dtype.target, dtypeOptions);
+    oneOf('dtype.draft', options.dtype.draft, dtypeOptions);
   } else {
-    oneOf('dtype', options.dtype, dtypes);
+    oneOf('dtype', options.dtype, dtypeOptions);
   }
-  oneOf('drafter', options.drafter, drafters);
+  oneOf('drafter', options.drafter, drafterKinds);
   if (options.drafter === 'model' && !options.draft) throw new RangeError('drafter "model" needs a draft model: set draft, or choose prompt-lookup');
   validateModelSources(options);
   if (options.wasmPaths !== undefined) {
@@ -66,7 +63,7 @@ export function validateEngineOptions(options: EngineOptions): void {
   }
   const scheduler = options.scheduler ?? {};
   assertKnownKeys(scheduler, schedulerOptionNames, 'scheduler options');
-  oneOf('scheduler.policy', scheduler.policy, policies);
+  oneOf('scheduler.policy', scheduler.policy, schedulerPolicyNames);
   integer('scheduler.draftLength', scheduler.draftLength, 1, maxDraftLength);
   integer('scheduler.maxDraftLength', scheduler.maxDraftLength, 1, maxDraftLength);
   if (scheduler.earlyStop !== undefined && scheduler.earlyStop !== 'cost-aware' && scheduler.earlyStop !== 'off') {
@@ -117,7 +114,7 @@ function isHttpUrl(value: unknown): boolean {
   }
 }
 
-function oneOf(name: string, value: unknown, allowed: string[]): void {
+function oneOf(name: string, value: unknown, allowed: readonly string[]): void {
   if (value !== undefined && !allowed.includes(value as string)) {
     throw new RangeError(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(value)}`);
   }

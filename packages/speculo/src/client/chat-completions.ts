@@ -1,18 +1,7 @@
-import {
-  chatFinishReasonOf,
-  completionHeader,
-  completionOf,
-  extensionOf,
-  generateOptionsOfChatRequest,
-  usageOf,
-  type ChatCompletion,
-  type ChatCompletionChunk,
-  type ChatCompletionRequest,
-} from '../api/chat-completions.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, GenerationResult, SpeculoEvent } from '../types/index.js';
+import { chatFinishReasonOf, completionHeader, completionOf, extensionOf, generateOptionsOfChatRequest, usageOf } from '../api/chat-completions.js';
 import { normalizeGenerateOptions } from '../api/validate-options.js';
-import type { GenerationResult } from '../decode/types.js';
 import { resultOfStream, type StreamingEngine } from './engine-stream.js';
-import type { SpeculoEvent } from './speculo-engine.js';
 
 /** The second argument of `create`, as in OpenAI's SDK. */
 export interface ChatCompletionCallOptions {

@@ -1,5 +1,4 @@
-import type { GenerationResult } from '../decode/types.js';
-import type { SpeculoEvent, StreamOptions } from './speculo-engine.js';
+import type { GenerationResult, SpeculoEvent, StreamOptions } from '../types/index.js';
 
 /**
  * What the APIs shaped after others' (`engine.chat.completions`, the AI SDK provider `speculo/ai-sdk`) need of

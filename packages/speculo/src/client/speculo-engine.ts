@@ -1,50 +1,33 @@
+import type {
+  DeviceProfile,
+  EngineInfo,
+  EngineOptions,
+  GenerateCallOptions,
+  GenerateOptions,
+  GenerationResult,
+  GuardrailEvent,
+  LifetimeTelemetry,
+  LoadProgress,
+  SpeculoEvent,
+  StreamOptions,
+} from '../types/index.js';
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { assertCloneable, assertKnownKeys, assertOptionsObject } from '../api/option-names.js';
-import type { EngineInfo, EngineOptions, LoadProgress } from '../api/types.js';
 import { validateEngineOptions } from '../api/validate-engine-options.js';
-import { generateOptionNames, normalizeGenerateOptions, type GenerateOptions } from '../api/validate-options.js';
-import type { GenerationResult, GuardrailStreamEvent, TokenEvent } from '../decode/types.js';
+import { generateOptionNames, normalizeGenerateOptions } from '../api/validate-options.js';
+
 import { EngineDisposedError, UnsupportedEnvironmentError } from '../errors.js';
 import { parseGuardrailConfig } from '../guard/guardrail-config.js';
-import type { GuardrailEvent } from '../guard/guardrail-monitor.js';
-import type { DeviceProfile } from '../schedule/device-profile.js';
-import type { LifetimeTelemetry } from '../trace/telemetry.js';
-import type { TraceSink } from '../trace/trace-types.js';
 import { installErrorTransfer } from '../worker/error-transfer.js';
 import type { WorkerEngine, WorkerEvent } from '../worker/worker-engine.js';
 import { ChatCompletions } from './chat-completions.js';
 import { EventChannel } from './event-channel.js';
-
-/** Per-call options: what to generate, plus an AbortSignal and a trace sink. */
-export interface StreamOptions extends GenerateOptions {
-  /**
-   * Aborts the call as `fetch` does: it rejects at once with `signal.reason`, which is a `DOMException` named
-   * `AbortError` unless you passed your own reason to `abort(reason)`.
-   */
-  signal?: AbortSignal;
-  /** Receives the trace's header, each round and event as it happens, then the end record (implies `trace`). */
-  traceSink?: TraceSink;
-}
 
 /** Dispatched on the engine for every guardrail event; `detail` is the event. */
 export class GuardrailEngineEvent extends Event {
   constructor(readonly detail: GuardrailEvent) {
     super(detail.type);
   }
-}
-
-/** The last event of a stream, carrying the whole result and its metrics. */
-export interface DoneEvent {
-  type: 'done';
-  result: GenerationResult;
-}
-
-export type SpeculoEvent = TokenEvent | GuardrailStreamEvent | DoneEvent;
-
-/** Options of {@link SpeculoEngine.generate}: those of `stream` plus callbacks for tokens and guardrail events. */
-export interface GenerateCallOptions extends StreamOptions {
-  onToken?: (event: TokenEvent) => void;
-  onGuardrail?: (event: GuardrailEvent) => void;
 }
 
 const promptExample = "{ prompt: 'Hello' }";

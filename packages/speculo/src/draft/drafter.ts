@@ -1,6 +1,6 @@
+import type { DraftCostClass } from '../types/index.js';
 import type { Rng } from '../sampling/prng.js';
 import type { SamplingParams } from '../sampling/logits-processing.js';
-import type { GpuCopyBatch } from '../kv/gpu-copy-batch.js';
 
 /** What the decoder asks of a drafter each round. */
 export interface DraftRequest {
@@ -38,17 +38,23 @@ export interface DraftProposal {
 }
 
 /**
- * One way of proposing tokens for the target to verify (vLLM's proposers, llama.cpp's common_speculative).
- * The decoder calls `propose` once per round with everything committed so far, then `rollback` with how much of
- * that history the drafter may keep.
+ * One way of proposing tokens for the target to verify (vLLM's proposers, llama.cpp's common_speculative). The
+ * decoder drives one lifecycle per generation: {@link begin} with the prompt, then every round an optional
+ * {@link propose} and always an {@link accept} with what the round committed. A drafter keeps whatever state it
+ * needs (a KV cache, an index, statistics) in step with that sequence, and cuts it back itself.
  */
 export interface Drafter {
   /** A short name for metrics and traces, e.g. `model`, `prompt-lookup`. */
   readonly kind: string;
+  readonly costClass: DraftCostClass;
+  /** A new sequence starts with these prompt tokens. */
+  begin(promptIds: readonly number[]): void;
   propose(request: DraftRequest): Promise<DraftProposal>;
-  /** Forget anything past the first `validLength` committed tokens (queued GPU copies go on `batch`). */
-  rollback(validLength: number, batch: GpuCopyBatch | null): void;
-  /** Start afresh for a new prompt. */
-  reset(): void;
+  /**
+   * The round is verified: `acceptedCount` leading tokens of this round's proposal were accepted (0 when it did not
+   * propose), and `committedTokens` were appended to the sequence (the accepted ones, then the target's own token;
+   * the prefill's first token in the round after {@link begin}).
+   */
+  accept(acceptedCount: number, committedTokens: readonly number[]): void;
   dispose(): void;
 }

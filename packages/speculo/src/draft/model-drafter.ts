@@ -1,7 +1,6 @@
 import { locateInvalidLogits } from '../errors.js';
-import { argmax, sampleFrom, toProbabilities } from '../sampling/logits-processing.js';
-import type { GpuCopyBatch } from '../kv/gpu-copy-batch.js';
-import { logitsRow, type CausalLmRunner } from '../models/causal-lm-runner.js';
+import { argmax, isGreedy, logitsRow, sampleFrom, toProbabilities } from '../sampling/logits-processing.js';
+import type { ForwardModel } from '../models/causal-lm-runner.js';
 import type { DraftProposal, DraftRequest, Drafter } from './drafter.js';
 
 /**
@@ -10,15 +9,23 @@ import type { DraftProposal, DraftRequest, Drafter } from './drafter.js';
  */
 export class ModelDrafter implements Drafter {
   readonly kind = 'model';
+  readonly costClass = 'forward-pass';
+  /** Length of the committed sequence, as `begin` and `accept` reported it. */
+  private committedLength = 0;
 
-  constructor(private readonly runner: CausalLmRunner) {}
+  constructor(private readonly runner: ForwardModel) {}
+
+  begin(promptIds: readonly number[]): void {
+    this.runner.reset();
+    this.committedLength = promptIds.length;
+  }
 
   async propose(request: DraftRequest): Promise<DraftProposal> {
     const { committed, maxTokens, sampling, rng, targetVocabSize, continueAfter } = request;
     const tokens: number[] = [];
     const probabilities: (Float32Array | null)[] = [];
     const confidences: number[] = [];
-    const greedy = sampling.temperature === 0;
+    const greedy = isGreedy(sampling);
     // The draft feeds whatever committed text it has not seen yet, then its own proposals one at a time.
     let feed = committed.slice(this.runner.length);
     let forwardPasses = 0;
@@ -28,7 +35,7 @@ export class ModelDrafter implements Drafter {
       // returning logits for every one of those positions. Later steps feed one token.
       const logits = feed.length > 1 ? await this.runner.prefill(feed) : await this.runner.forward(feed, true);
       forwardPasses++;
-      const row = alignVocabulary(logitsRow(logits, logits.rows - 1), targetVocabSize);
+      const row = alignVocabulary(logitsRow(logits.data, logits.rows - 1, logits.vocabSize), targetVocabSize);
       let token: number;
       let confidence: number;
       try {
@@ -56,17 +63,18 @@ export class ModelDrafter implements Drafter {
     return { tokens, probabilities, confidences, forwardPasses, stoppedEarly };
   }
 
-  rollback(validLength: number, batch: GpuCopyBatch | null): void {
-    this.runner.truncate(Math.min(validLength, this.runner.length), batch);
+  /**
+   * Keeps the cache of the committed text and the accepted proposals; the rejected ones go. The round's own token
+   * was never fed: the next proposal feeds it with whatever else the cache has not seen.
+   */
+  accept(acceptedCount: number, committedTokens: readonly number[]): void {
+    const keep = Math.min(this.committedLength + acceptedCount, this.runner.length);
+    if (keep < this.runner.length) this.runner.rollbackTo(keep);
+    this.committedLength += committedTokens.length;
   }
 
-  reset(): void {
-    this.runner.reset();
-  }
-
-  dispose(): void {
-    this.runner.dispose();
-  }
+  /** The runner belongs to whoever built it (the engine disposes its models); nothing else is held. */
+  dispose(): void {}
 }
 
 /** Probability of `index` under softmax(row), without materialising the distribution. */

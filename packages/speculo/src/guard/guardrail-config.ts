@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { maxDraftLength as draftLengthLimit } from '../api/validate-options.js';
+import { maxDraftLength as draftLengthLimit } from '../types/options.js';
 import { GuardrailConfigError, type GuardrailConfigIssue } from '../errors.js';
-import { canonicalJson, sha256Hex } from '../trace/canonical-hash.js';
+import { canonicalJson, sha256Hex } from '../util/canonical-hash.js';
 
-/** What the engine does when a guardrail is breached. */
-export type GuardrailAction = 'warn' | 'fallback' | 'abort';
+import type { GuardrailConfig, GuardrailConfigInput } from '../types/guardrail.js';
 
 const actionSchema = z.enum(['warn', 'fallback', 'abort'], {
   error: "must be one of 'warn', 'fallback', 'abort'",
@@ -84,17 +83,10 @@ export const guardrailConfigSchema = z
 const defaultRecoveryWindow = 4;
 const defaultProbeEvery = 8;
 
-/** A validated guardrail configuration with defaults filled in; what the monitor and the trace use. */
-export interface GuardrailConfig {
-  version: string;
-  acceptanceFloor: { rate: number; windowRounds: number; action: GuardrailAction };
-  minProjectedSpeedup?: { value: number; action: GuardrailAction };
-  maxDraftLength: number;
-  recovery: { rate: number; windowRounds: number; probeEveryRounds: number };
-}
-
-/** What operators may write: {@link GuardrailConfig} with `recovery` and its fields optional. */
-export type GuardrailConfigInput = z.input<typeof guardrailConfigSchema>;
+// The hand-written input type must stay the schema's: each must accept what the other describes.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const inputMatchesSchema: Same<z.input<typeof guardrailConfigSchema>, GuardrailConfigInput> = true;
+void inputMatchesSchema;
 
 export { GuardrailConfigError, type GuardrailConfigIssue } from '../errors.js';
 

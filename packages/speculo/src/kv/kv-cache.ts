@@ -1,6 +1,6 @@
 import { Tensor } from 'onnxruntime-web/webgpu';
 import { UnsupportedModelError } from '../errors.js';
-import type { GpuCopyBatch } from './gpu-copy-batch.js';
+import type { GpuCopyQueue } from './gpu-copy-queue.js';
 
 /** One cache input of the model and the output that refreshes it, e.g. past_key_values.0.key ← present.0.key. */
 export interface CacheSlot {
@@ -12,7 +12,8 @@ export interface CacheSlot {
   readonly dataType: 'float32' | 'float16';
 }
 
-const bytesPerElement = { float32: 4, float16: 2 } as const;
+/** Bytes of one cache element of each data type. */
+export const bytesPerElement = { float32: 4, float16: 2 } as const;
 
 /** Which model a cache belongs to, for the messages of the errors it raises. */
 export interface CacheOwner {
@@ -34,6 +35,8 @@ export class KvCache {
   constructor(
     readonly slots: readonly CacheSlot[],
     private readonly owner: CacheOwner = { name: 'the model', architecture: 'unknown' },
+    /** Cuts a GPU-resident cache; null on CPU backends. */
+    private readonly gpuCopies: GpuCopyQueue | null = null,
   ) {
     this.reset();
   }
@@ -41,6 +44,11 @@ export class KvCache {
   /** Number of positions the cache holds. */
   get length(): number {
     return this.seqLength;
+  }
+
+  /** Bytes the cache holds per position of context, over every layer and head. */
+  get bytesPerToken(): number {
+    return this.slots.reduce((sum, slot) => sum + slot.heads * slot.headDim * bytesPerElement[slot.dataType], 0);
   }
 
   /** The cache tensors as session feeds, by input name. */
@@ -92,10 +100,11 @@ export class KvCache {
   }
 
   /**
-   * Keeps the first `keep` positions. GPU tensors are copied prefix-by-head into new buffers through `batch`
-   * (the caller submits once for all caches of a round); CPU tensors are sliced.
+   * Keeps the first `keep` positions, the cut the cache owns (HF's `DynamicCache.crop`). GPU tensors are copied
+   * prefix-by-head into new buffers through the cache's {@link GpuCopyQueue}, which submits the cuts of a round
+   * together; CPU tensors are sliced.
    */
-  truncate(keep: number, batch: GpuCopyBatch | null): void {
+  truncate(keep: number): void {
     if (keep === this.seqLength) return;
     if (keep > this.seqLength || keep < 0) {
       throw new RangeError(`cannot cut a cache of ${this.seqLength} positions to ${keep}`);
@@ -106,7 +115,7 @@ export class KvCache {
     }
     for (const slot of this.slots) {
       const old = this.tensors.get(slot.inputName)!;
-      const cut = old.location === 'gpu-buffer' ? this.cutOnGpu(slot, old, keep, batch) : cutOnCpu(slot, old, keep);
+      const cut = old.location === 'gpu-buffer' ? this.cutOnGpu(slot, old, keep) : cutOnCpu(slot, old, keep);
       this.tensors.set(slot.inputName, cut);
     }
     this.seqLength = keep;
@@ -114,6 +123,7 @@ export class KvCache {
 
   /** Drops everything and starts from an empty cache. */
   reset(): void {
+    this.gpuCopies?.submit();
     this.disposeTensors();
     for (const slot of this.slots) {
       const empty = slot.dataType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
@@ -123,6 +133,7 @@ export class KvCache {
   }
 
   dispose(): void {
+    this.gpuCopies?.submit();
     this.disposeTensors();
   }
 
@@ -131,8 +142,9 @@ export class KvCache {
     this.tensors.clear();
   }
 
-  private cutOnGpu(slot: CacheSlot, old: Tensor, keep: number, batch: GpuCopyBatch | null): Tensor {
-    if (!batch) throw new Error('a GPU-resident cache needs a GPU copy batch to be cut');
+  private cutOnGpu(slot: CacheSlot, old: Tensor, keep: number): Tensor {
+    const batch = this.gpuCopies;
+    if (!batch) throw new Error(`${this.owner.name} keeps its cache on the GPU but was built without a GPU copy queue to cut it`);
     const rowBytes = slot.headDim * bytesPerElement[slot.dataType];
     const oldHeadStride = this.seqLength * rowBytes;
     const newHeadStride = keep * rowBytes;

@@ -1,54 +1,7 @@
-/** Measurements of one generation, reported with its result. */
-export interface GenerationMetrics {
-  /** Tokens emitted (EOS included). */
-  newTokens: number;
-  /** From `start` to `finish`. */
-  wallMs: number;
-  /** newTokens / wall time, prefill included; 0 when no time passed. */
-  tokensPerSecond: number;
-  /** From `start` to the first emitted token (prefill + tokenisation); null if none was emitted. */
-  timeToFirstTokenMs: number | null;
-  /** Verify rounds after the prefill (a non-speculative decode step counts as a round with 0 drafted). */
-  rounds: number;
-  /** Draft tokens proposed over all rounds. */
-  draftedTokens: number;
-  /** Draft tokens the target accepted. */
-  acceptedTokens: number;
-  /** acceptedTokens / draftedTokens; 0 when nothing was drafted. */
-  acceptanceRate: number;
-  /**
-   * Tokens committed per target forward pass, counting the prefill as a pass that commits the first token.
-   * Chosen so plain decoding scores exactly 1 and the value reads directly as the ideal speed-up over it
-   * before draft cost. vLLM's `1 + accepted / drafts` counts verify steps only; the two converge on long
-   * generations, and differ by at most the one prefill pass on short ones.
-   */
-  meanAcceptanceLength: number;
-  /** For draft position i (0-based), how often a token proposed there was accepted. */
-  acceptanceByPosition: number[];
-  /** Time in draft forward passes. */
-  draftMs: number;
-  /** Time in target forward passes; the prefill counts here, it is a target forward pass. */
-  verifyMs: number;
-  /** wallMs − draftMs − verifyMs (tokenising, sampling, KV bookkeeping, messaging), clamped at 0. */
-  otherMs: number;
-  /** Prefill plus one per round. */
-  targetForwardPasses: number;
-  draftForwardPasses: number;
-}
-
-/** One verify round as the engine saw it. */
-export interface RoundRecord {
-  /** Draft tokens proposed this round (γ, or fewer near the token limit). */
-  drafted: number;
-  /** How many of them the target accepted. */
-  accepted: number;
-  /** Tokens actually emitted this round after EOS and limits. */
-  committed: number;
-  verifyMs: number;
-}
+import type { GenerationMetrics, RoundReport } from '../types/index.js';
 
 /**
- * Accumulates {@link GenerationMetrics} during a generation. Pure: the caller passes timestamps and durations
+ * Accumulates {@link GenerationMetrics} from a generation's round reports. Pure: the caller passes timestamps and durations
  * (e.g. from `performance.now()`), which keeps it testable and lets the worker time work on its own clock.
  */
 export class MetricsRecorder {
@@ -70,37 +23,28 @@ export class MetricsRecorder {
     this.startedAt = now;
   }
 
-  /** The prompt's forward pass through the target, which also yields the first token. */
-  recordPrefill(ms: number): void {
-    this.prefillPasses++;
-    this.verifyMs += ms;
-  }
-
-  /** Time spent drafting a round and the draft forward passes it took (γ, or γ + 1 with a catch-up token). */
-  recordDraft(ms: number, forwardPasses: number): void {
-    this.draftMs += ms;
-    this.draftForwardPasses += forwardPasses;
-  }
-
-  /** One target verify pass and its outcome. */
-  recordRound(round: RoundRecord): void {
-    if (round.accepted > round.drafted) {
-      throw new RangeError(`accepted (${round.accepted}) cannot exceed drafted (${round.drafted})`);
+  /** Adds one round: the prefill (round 0, a target pass that commits the first token) or a verify round. */
+  observeRound(report: RoundReport): void {
+    const { timings } = report;
+    if (report.mode === 'prefill') {
+      this.prefillPasses++;
+      this.verifyMs += timings.verifyMs;
+      this.firstTokenAt ??= timings.committedAt;
+      return;
     }
+    const drafted = report.proposal.tokens.length;
+    if (report.acceptedCount > drafted) throw new RangeError(`accepted (${report.acceptedCount}) cannot exceed drafted (${drafted})`);
+    this.draftMs += timings.draftMs;
+    this.draftForwardPasses += report.proposal.forwardPasses;
     this.rounds++;
-    this.drafted += round.drafted;
-    this.accepted += round.accepted;
-    this.committedInRounds += round.committed;
-    this.verifyMs += round.verifyMs;
-    for (let i = 0; i < round.drafted; i++) {
+    this.drafted += drafted;
+    this.accepted += report.acceptedCount;
+    this.committedInRounds += report.committedTokens.length;
+    this.verifyMs += timings.verifyMs;
+    for (let i = 0; i < drafted; i++) {
       this.draftedAt[i] = (this.draftedAt[i] ?? 0) + 1;
-      if (i < round.accepted) this.acceptedAt[i] = (this.acceptedAt[i] ?? 0) + 1;
+      if (i < report.acceptedCount) this.acceptedAt[i] = (this.acceptedAt[i] ?? 0) + 1;
     }
-  }
-
-  /** Time of the first emitted token; later calls are ignored. */
-  recordFirstToken(now: number): void {
-    if (this.firstTokenAt === null) this.firstTokenAt = now;
   }
 
   /** Closes the generation and computes the metrics. */

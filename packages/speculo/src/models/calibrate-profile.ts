@@ -1,10 +1,10 @@
+import type { DeviceProfile, DeviceProfileKey } from '../types/index.js';
 import { createAbortError } from '../errors.js';
-import { GpuCopyBatch } from '../kv/gpu-copy-batch.js';
-import { buildProfile, type DeviceProfile, type DeviceProfileKey } from '../schedule/device-profile.js';
-import type { CausalLmRunner } from './causal-lm-runner.js';
+import { buildProfile } from '../schedule/device-profile.js';
+import type { ForwardModel } from './causal-lm-runner.js';
 
 /** What calibration needs of a model: filling its cache, a forward pass over it, and cutting the cache back. */
-export type CalibratedRunner = Pick<CausalLmRunner, 'forward' | 'prefill' | 'truncate' | 'reset'>;
+export type CalibratedRunner = Pick<ForwardModel, 'forward' | 'prefill' | 'rollbackTo' | 'reset'>;
 
 export interface CalibrationOptions {
   /** Longest verify pass measured: 1..maxVerifyTokens tokens (γ up to maxVerifyTokens − 1). Default 9. */
@@ -18,7 +18,6 @@ export interface CalibrationOptions {
    * browser keeps recompiling the runtime's hot code into its optimising tier for the first seconds after loading.
    */
   warmUpMs?: number;
-  gpuDevice: GPUDevice | null;
   /** The decoder's per-round hop to the event loop, timed with each verify sample. */
   yieldToEventLoop?: () => Promise<void>;
   /** Read before every pass: once `aborted`, calibration stops with an AbortError (the engine is being disposed). */
@@ -70,9 +69,7 @@ export async function calibrateProfile(key: DeviceProfileKey, target: Calibrated
     const start = now();
     if (asRound) await options.yieldToEventLoop?.();
     await runner.forward(tokens);
-    const batch = options.gpuDevice ? new GpuCopyBatch(options.gpuDevice) : null;
-    runner.truncate(contextTokens, batch);
-    batch?.submit();
+    runner.rollbackTo(contextTokens);
     return now() - start;
   };
   const verify = (length: number) => timeForward(target, context.slice(0, length), true);

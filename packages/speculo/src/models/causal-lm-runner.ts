@@ -1,7 +1,7 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-web/webgpu';
 import { UnsupportedModelError } from '../errors.js';
 import { KvCache } from '../kv/kv-cache.js';
-import type { GpuCopyBatch } from '../kv/gpu-copy-batch.js';
+import type { GpuCopyQueue } from '../kv/gpu-copy-queue.js';
 import { architectureOf, checkDecoderContract, type DecoderConfig, type DecoderContract } from './decoder-contract.js';
 import { float16ToFloat32 } from './float16.js';
 
@@ -13,16 +13,25 @@ export interface LoadedCausalLM {
   config: DecoderConfig;
 }
 
-/** Logits of one forward pass: `rows` positions of `vocabSize` floats each, in one contiguous array. */
+/** Logits of one forward pass: `rows` positions of `vocabSize` floats each, in one contiguous array (see `logitsRow`). */
 export interface ForwardLogits {
   readonly data: Float32Array;
   readonly rows: number;
   readonly vocabSize: number;
 }
 
-/** Returns row `i` of a logits block without copying. */
-export function logitsRow(logits: ForwardLogits, i: number): Float32Array {
-  return logits.data.subarray(i * logits.vocabSize, (i + 1) * logits.vocabSize);
+/**
+ * What the decoder, a model drafter and calibration need of a model: passes over its cache, and the cut the cache
+ * owns. How the cut reaches the GPU stays inside the model.
+ */
+export interface ForwardModel {
+  /** Positions already in the cache. */
+  readonly length: number;
+  forward(tokens: readonly number[], lastOnly?: boolean): Promise<ForwardLogits>;
+  prefill(tokens: readonly number[]): Promise<ForwardLogits>;
+  /** Cuts the cache back to its first `length` positions. */
+  rollbackTo(length: number): void;
+  reset(): void;
 }
 
 export interface CausalLmRunnerOptions {
@@ -36,6 +45,8 @@ export interface CausalLmRunnerOptions {
    * per pass at Qwen2.5's 151,936 columns, where a 2,048-token prompt in one pass would return 1.2 GB.
    */
   prefillLogitsBudgetBytes?: number;
+  /** Where a GPU-resident cache queues its cuts (one queue shared by the target and the draft); null on WASM. */
+  gpuCopies?: GpuCopyQueue | null;
 }
 
 const defaultPrefillLogitsBudgetBytes = 32 * 1024 * 1024;
@@ -56,13 +67,14 @@ export function prefillChunkTokens(vocabSize: number, bytesPerLogit: number, bud
  * Constructing it checks the session against what speculation needs ({@link checkDecoderContract}), so an unusable
  * export is refused while the engine loads.
  */
-export class CausalLmRunner {
+export class CausalLmRunner implements ForwardModel {
   readonly cache: KvCache;
   /** Who this model is in messages. */
   readonly name: string;
   private readonly session: InferenceSession;
   private readonly contract: DecoderContract;
   private readonly prefillBudgetBytes: number;
+  private readonly gpuCopies: GpuCopyQueue | null;
   /** Logits width seen in a pass, for exports that declare it nowhere. */
   private observedVocabSize: number | null = null;
 
@@ -75,7 +87,8 @@ export class CausalLmRunner {
     }
     this.session = session;
     this.contract = checkDecoderContract(session, model.config, this.name);
-    this.cache = new KvCache(this.contract.cacheSlots, { name: this.name, architecture: architectureOf(model.config) });
+    this.gpuCopies = options.gpuCopies ?? null;
+    this.cache = new KvCache(this.contract.cacheSlots, { name: this.name, architecture: architectureOf(model.config) }, this.gpuCopies);
     const budget = options.prefillLogitsBudgetBytes ?? defaultPrefillLogitsBudgetBytes;
     if (!(budget > 0)) throw new RangeError(`prefillLogitsBudgetBytes must be positive, got ${budget}`);
     this.prefillBudgetBytes = budget;
@@ -131,9 +144,8 @@ export class CausalLmRunner {
     return this.forward(tokens.slice(start), true);
   }
 
-  /** Cuts the cache back to its first `keep` positions (GPU copies are queued on `batch`). */
-  truncate(keep: number, batch: GpuCopyBatch | null): void {
-    this.cache.truncate(keep, batch);
+  rollbackTo(length: number): void {
+    this.cache.truncate(length);
   }
 
   reset(): void {
@@ -150,6 +162,8 @@ export class CausalLmRunner {
    */
   private async run(tokens: readonly number[], logitsToKeep: number): Promise<Tensor> {
     if (tokens.length === 0) throw new Error('forward needs at least one token');
+    // Cuts still queued must reach the GPU before a pass reads the cache they wrote.
+    this.gpuCopies?.submit();
     const past = this.cache.length;
     const total = past + tokens.length;
     const feeds: Record<string, Tensor> = {

@@ -1,6 +1,6 @@
 import { AutoConfig, AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { ModelLoadError } from '../errors.js';
-import type { Backend, DtypeOption, LoadProgress } from '../api/types.js';
+import type { Backend, DtypeOption, LoadProgress } from '../types/engine.js';
 import { fixForLoadFailure } from './load-failure-fix.js';
 
 /** The small files of a model: enough to check a pair before any weights download. */

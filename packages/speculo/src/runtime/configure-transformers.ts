@@ -1,6 +1,6 @@
 import { env } from '@huggingface/transformers';
 import { env as ortEnv } from 'onnxruntime-web/webgpu';
-import type { EngineOptions } from '../api/types.js';
+import type { EngineOptions } from '../types/engine.js';
 import { assertOneOnnxRuntime, type OnnxRuntimeEnvLike } from './one-onnx-runtime.js';
 
 type ModelSourceOptions = Pick<EngineOptions, 'localModelPath' | 'allowRemoteModels' | 'remoteHost' | 'remotePathTemplate' | 'wasmPaths'>;

@@ -1,5 +1,5 @@
 import { UnsupportedModelError } from '../errors.js';
-import type { Backend, DtypeOption, EngineInfo } from '../api/types.js';
+import type { Backend, DtypeOption, EngineInfo } from '../types/engine.js';
 
 /** transformers.js dtypes whose files compute in half precision. */
 const halfPrecisionDtypes: ReadonlySet<string> = new Set(['fp16', 'q4f16']);

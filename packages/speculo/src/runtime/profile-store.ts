@@ -1,4 +1,4 @@
-import type { DeviceProfile } from '../schedule/device-profile.js';
+import type { DeviceProfile } from '../types/index.js';
 import { parseDeviceProfile } from '../schedule/device-profile.js';
 
 const databaseName = 'speculo';

@@ -1,5 +1,5 @@
 import { WebGPUUnavailableError } from '../errors.js';
-import type { Backend, DeviceOption, EngineInfo } from '../api/types.js';
+import type { Backend, DeviceOption, EngineInfo } from '../types/engine.js';
 
 export interface BackendChoice {
   backend: Backend;

@@ -14,6 +14,11 @@ export interface SamplingParams {
   topP: number;
 }
 
+/** Row `row` of a row-major [rows, vocabSize] logits buffer, as a view (no copy). */
+export function logitsRow(logits: Float32Array, row: number, vocabSize: number): Float32Array {
+  return logits.subarray(row * vocabSize, (row + 1) * vocabSize);
+}
+
 /** True when the parameters select argmax decoding. */
 export function isGreedy(params: SamplingParams): boolean {
   return params.temperature === 0;

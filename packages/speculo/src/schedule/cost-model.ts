@@ -1,5 +1,5 @@
+import type { DeviceProfile } from '../types/index.js';
 import { fitConvexCurve } from './curve-fit.js';
-import type { DeviceProfile } from './device-profile.js';
 import { decayPerStep } from './decay.js';
 import { isotonicNonDecreasing } from './isotonic.js';
 

@@ -1,47 +1,8 @@
 import { z } from 'zod';
 import { InvalidDeviceProfileError } from '../errors.js';
+import { canonicalJson } from '../util/canonical-hash.js';
+import type { DeviceProfile, DeviceProfileKey } from '../types/device-profile.js';
 import { isotonicNonDecreasing } from './isotonic.js';
-
-/** The GPU adapter a profile was measured on, as `GPUAdapterInfo` reports it; null on the WASM backend. */
-export interface AdapterIdentity {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-}
-
-/** Everything a profile's timings depend on: the same key on another visit reuses the measurement. */
-export interface DeviceProfileKey {
-  adapter: AdapterIdentity | null;
-  backend: 'webgpu' | 'wasm';
-  /** Target model id. */
-  target: string;
-  /** Draft model id. */
-  draft: string;
-  dtype: string;
-}
-
-/**
- * How long the draft and the target take on one device. Serialisable as JSON so it can be stored, exported and
- * imported; validate imports with {@link parseDeviceProfile}.
- */
-export interface DeviceProfile {
-  version: 1;
-  /** {@link profileKeyId} of `key`. */
-  id: string;
-  key: DeviceProfileKey;
-  /** ISO 8601 time of the measurement. */
-  createdAt: string;
-  /** One draft forward step, in ms; 0 for a drafter that runs no model. */
-  draftStepMs: number;
-  /**
-   * The target's cost curve: index k is the latency of one target pass scoring k + 1 tokens, for k = 0..K.
-   * Non-decreasing, and at least two points so the curve has a slope.
-   */
-  targetVerifyMs: number[];
-  /** Timed runs behind each point: the fewest over all measured points, so it never overstates the evidence. */
-  samples: number;
-}
 
 /** An imported profile that is not a valid {@link DeviceProfile}; `issues` holds one line per problem. */
 export { InvalidDeviceProfileError } from '../errors.js';
@@ -107,17 +68,6 @@ export function profileKeyId(key: DeviceProfileKey): string {
   let hash = 0xcbf29ce484222325n;
   for (const byte of bytes) hash = ((hash ^ BigInt(byte)) * prime) & mask;
   return hash.toString(16).padStart(16, '0');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** A leading sample this much slower than the steady state counts as warm-up. */

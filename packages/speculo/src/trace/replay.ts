@@ -1,19 +1,7 @@
-import type { TokenSource } from '../decode/types.js';
+import type { ReplayOutput, ReplayReport, TokenSource } from '../types/index.js';
+
 import { guardrailConfigHash } from '../guard/guardrail-config.js';
-import { traceSchemaVersion, type SpeculoTrace, type TraceRound } from './trace-types.js';
-
-/** The verdict of {@link replayTrace}: `ok` when `problems` is empty. */
-export interface ReplayReport {
-  ok: boolean;
-  /** One line per inconsistency, naming the round or field. */
-  problems: string[];
-}
-
-/** What the caller actually received, to check the trace against; optional. */
-export interface ReplayOutput {
-  tokenIds: readonly number[];
-  provenance: readonly TokenSource[];
-}
+import { traceSchemaVersion, type SpeculoTrace, type TraceRound } from '../types/trace.js';
 
 // Timings are sums of floating-point durations; re-adding them in another order may differ in the last bits.
 const timeTolerance = 1e-6;
@@ -29,8 +17,9 @@ const timeTolerance = 1e-6;
  */
 export async function replayTrace(trace: SpeculoTrace, actual?: ReplayOutput): Promise<ReplayReport> {
   const problems: string[] = [];
-  if (trace.schemaVersion !== traceSchemaVersion) {
-    return { ok: false, problems: [`schemaVersion ${String(trace.schemaVersion)} is not ${String(traceSchemaVersion)}`] };
+  // Minor versions only add (1.1 added the probe mode): a 1.x reader reads every 1.x trace.
+  if (typeof trace.schemaVersion !== 'string' || majorOf(trace.schemaVersion) !== majorOf(traceSchemaVersion)) {
+    return { ok: false, problems: [`schemaVersion ${String(trace.schemaVersion)} is not ${majorOf(traceSchemaVersion)}.x`] };
   }
   const { committed, sources } = replayRounds(trace.rounds, problems);
   const { output } = trace;
@@ -68,7 +57,8 @@ function replayRounds(rounds: TraceRound[], problems: string[]): { committed: nu
     if (round.round !== index) problems.push(`${at}: expected round number ${index}`);
     if ((round.mode === 'prefill') !== (index === 0)) problems.push(`${at}: mode ${round.mode}, but only round 0 is the prefill`);
     const { tokens, confidences } = round.proposal;
-    if (round.mode !== 'speculate' && tokens.length > 0) problems.push(`${at}: a ${round.mode} round has a draft proposal`);
+    const drafting = round.mode === 'speculate' || round.mode === 'probe';
+    if (!drafting && tokens.length > 0) problems.push(`${at}: a ${round.mode} round has a draft proposal`);
     if (confidences.length !== tokens.length) problems.push(`${at}: ${confidences.length} confidences for ${tokens.length} proposed tokens`);
     if (confidences.some((c) => !(c >= 0 && c <= 1))) problems.push(`${at}: a confidence lies outside [0, 1]`);
     if (!Number.isInteger(round.acceptedCount) || round.acceptedCount < 0 || round.acceptedCount > tokens.length) {
@@ -80,7 +70,7 @@ function replayRounds(rounds: TraceRound[], problems: string[]): { committed: nu
     ] as const) {
       if (!(Number.isFinite(ms) && ms >= 0)) problems.push(`${at}: ${name} ${ms} is not a non-negative duration`);
     }
-    if (round.mode !== 'speculate' && round.draftMs > 0) problems.push(`${at}: draft time in a ${round.mode} round`);
+    if (!drafting && round.draftMs > 0) problems.push(`${at}: draft time in a ${round.mode} round`);
 
     // The only tokens a round may commit: what the target accepted, then its own pick.
     const expected = [...tokens.slice(0, round.acceptedCount), round.targetToken];
@@ -186,4 +176,8 @@ function firstDifference<T>(a: readonly T[], b: readonly T[]): string {
     if (a[i] !== b[i]) return `(first at index ${i}: ${String(a[i])} vs ${String(b[i])})`;
   }
   return '';
+}
+
+function majorOf(version: string): string {
+  return version.split('.')[0]!;
 }

@@ -1,40 +1,6 @@
-import type { ChatMessage } from '../api/validate-options.js';
-import type { GenerationResult } from '../decode/types.js';
-import { canonicalJson, sha256Hex } from './canonical-hash.js';
+import type { ChatMessage, GenerationEnd, GenerationMetrics, LifetimeTelemetry, ResultTelemetry, RoundObserver, RoundReport } from '../types/index.js';
 
-/** Acceptance and speed of one generation, as reported with its result. */
-export interface ResultTelemetry {
-  acceptanceRate: number;
-  meanAcceptanceLength: number;
-  acceptanceByPosition: number[];
-  tokensPerSecond: number;
-  /** true when the run drafted nothing, i.e. it was plain target decoding (by request or by guardrail fallback). */
-  targetOnly: boolean;
-  /**
-   * tokens/s over that of the last target-only run of the same prompt and sampling on this engine; null for a
-   * target-only run or when there is no such baseline.
-   */
-  speedupVsTargetOnly: number | null;
-}
-
-/** The same measures over every generation an engine has run. */
-export interface LifetimeTelemetry {
-  generations: number;
-  targetOnlyGenerations: number;
-  newTokens: number;
-  rounds: number;
-  draftedTokens: number;
-  acceptedTokens: number;
-  /** acceptedTokens / draftedTokens; 0 when nothing was drafted. */
-  acceptanceRate: number;
-  /** Committed tokens per target forward pass over all generations (the prefill counting as a pass). */
-  meanAcceptanceLength: number;
-  /** For draft position i, accepted / proposed over all rounds of all generations. */
-  acceptanceByPosition: number[];
-  /** All tokens over all wall time. */
-  tokensPerSecond: number;
-  wallMs: number;
-}
+import { canonicalJson, sha256Hex } from '../util/canonical-hash.js';
 
 /** What makes two runs comparable for a speed-up: the prompt and the sampling, not γ or speculation. */
 export interface PromptKeyInput {
@@ -54,11 +20,22 @@ export async function telemetryPromptKey(input: PromptKeyInput): Promise<string>
 // Baselines are kept per prompt; an engine serving many prompts must not grow without bound.
 const maxBaselines = 256;
 
+/** Per-position counts and totals of the generation in progress, folded into the lifetime when it finishes. */
+class RoundTally {
+  rounds = 0;
+  drafted = 0;
+  accepted = 0;
+  draftedAt: number[] = [];
+  acceptedAt: number[] = [];
+}
+
 /**
  * Aggregates acceptance and speed over an engine's lifetime and remembers, per prompt, the tokens/s of its last
- * target-only run, so a speculative run of the same prompt can report its measured speed-up.
+ * target-only run, so a speculative run of the same prompt can report its measured speed-up. It observes the rounds
+ * of every generation and keeps those of the generations that finish ({@link record}); an aborted one is dropped.
  */
-export class EngineTelemetry {
+export class EngineTelemetry implements RoundObserver {
+  private pending = new RoundTally();
   private readonly baselines = new Map<string, number>();
   private generations = 0;
   private targetOnlyGenerations = 0;
@@ -72,27 +49,47 @@ export class EngineTelemetry {
   private draftedAt: number[] = [];
   private acceptedAt: number[] = [];
 
-  /** Adds a finished generation and returns its own telemetry. */
-  record(result: GenerationResult, promptKey: string): ResultTelemetry {
-    const { metrics } = result;
-    const targetOnly = metrics.draftedTokens === 0;
-    const speedup = targetOnly ? null : this.speedupAgainstBaseline(result, promptKey);
+  observeRound(report: RoundReport): void {
+    if (report.mode === 'prefill') {
+      this.pending = new RoundTally();
+      return;
+    }
+    const tally = this.pending;
+    const drafted = report.proposal.tokens.length;
+    tally.rounds++;
+    tally.drafted += drafted;
+    tally.accepted += report.acceptedCount;
+    for (let i = 0; i < drafted; i++) {
+      tally.draftedAt[i] = (tally.draftedAt[i] ?? 0) + 1;
+      tally.acceptedAt[i] = (tally.acceptedAt[i] ?? 0) + (i < report.acceptedCount ? 1 : 0);
+    }
+  }
+
+  /** An aborted generation's rounds do not count. */
+  observeEnd(end: GenerationEnd): void {
+    if (end.finishReason === 'aborted') this.pending = new RoundTally();
+  }
+
+  /** Adds the generation that just finished, from its observed rounds and its metrics, and returns its own telemetry. */
+  record(metrics: GenerationMetrics, promptKey: string): ResultTelemetry {
+    const tally = this.pending;
+    this.pending = new RoundTally();
+    const targetOnly = tally.drafted === 0;
+    const speedup = targetOnly ? null : this.speedupAgainstBaseline(metrics, promptKey);
 
     this.generations++;
     if (targetOnly) this.targetOnlyGenerations++;
     this.newTokens += metrics.newTokens;
-    this.rounds += metrics.rounds;
-    this.drafted += metrics.draftedTokens;
-    this.accepted += metrics.acceptedTokens;
-    // GenerationMetrics carries committed / passes, not the count; multiplying back recovers it up to rounding.
-    this.committed += metrics.meanAcceptanceLength * metrics.targetForwardPasses;
+    this.rounds += tally.rounds;
+    this.drafted += tally.drafted;
+    this.accepted += tally.accepted;
+    // Every emitted token was committed by a target pass (the prefill's or a round's).
+    this.committed += metrics.newTokens;
     this.targetForwardPasses += metrics.targetForwardPasses;
     this.wallMs += metrics.wallMs;
-    for (const round of result.rounds) {
-      for (let i = 0; i < round.drafted; i++) {
-        this.draftedAt[i] = (this.draftedAt[i] ?? 0) + 1;
-        this.acceptedAt[i] = (this.acceptedAt[i] ?? 0) + (i < round.accepted ? 1 : 0);
-      }
+    for (let i = 0; i < tally.draftedAt.length; i++) {
+      this.draftedAt[i] = (this.draftedAt[i] ?? 0) + tally.draftedAt[i];
+      this.acceptedAt[i] = (this.acceptedAt[i] ?? 0) + (tally.acceptedAt[i] ?? 0);
     }
     if (targetOnly && metrics.tokensPerSecond > 0) {
       // Re-inserting moves the key to the end of the Map's order, so the oldest baseline is evicted first.
@@ -110,10 +107,10 @@ export class EngineTelemetry {
     };
   }
 
-  /** tokens/s of `result` over the last target-only run recorded for `promptKey`, or null when there is none. */
-  speedupAgainstBaseline(result: GenerationResult, promptKey: string): number | null {
+  /** tokens/s of a run over the last target-only run recorded for `promptKey`, or null when there is none. */
+  speedupAgainstBaseline(metrics: GenerationMetrics, promptKey: string): number | null {
     const baseline = this.baselines.get(promptKey);
-    return baseline === undefined ? null : result.metrics.tokensPerSecond / baseline;
+    return baseline === undefined ? null : metrics.tokensPerSecond / baseline;
   }
 
   /** The lifetime aggregate so far. */

@@ -1,15 +1,10 @@
-import type { Backend } from '../api/types.js';
-import type { ChatMessage } from '../api/validate-options.js';
-import type { TokenSource } from '../decode/types.js';
-import { guardrailConfigHash, type GuardrailConfig } from '../guard/guardrail-config.js';
-import type { GuardrailEvent } from '../guard/guardrail-monitor.js';
-import type { GenerationMetrics } from '../metrics/metrics.js';
-import { canonicalJson, sha256Hex } from './canonical-hash.js';
+import { guardrailConfigHash } from '../guard/guardrail-config.js';
+import type { Backend, ChatMessage, GenerationEnd, GuardrailConfig, GuardrailEvent, RoundObserver, RoundReport } from '../types/index.js';
+import { canonicalJson, sha256Hex } from '../util/canonical-hash.js';
 import {
   traceSchemaVersion,
   type SpeculoTrace,
   type TraceAdapter,
-  type TraceFinishReason,
   type TraceHeader,
   type TraceModel,
   type TraceOutput,
@@ -17,7 +12,7 @@ import {
   type TraceRound,
   type TraceSink,
   type TraceStop,
-} from './trace-types.js';
+} from '../types/trace.js';
 
 /** What a generation's trace starts from: the engine, the request and the redaction choices. */
 export interface TraceRecorderOptions {
@@ -54,15 +49,6 @@ export interface TraceRecorderOptions {
   createdAt?: Date;
 }
 
-/** What the decoder knows once the generation has ended. */
-export interface TraceFinish {
-  outputTokenIds: number[];
-  provenance: TokenSource[];
-  text: string;
-  finishReason: TraceFinishReason;
-  metrics: GenerationMetrics;
-}
-
 /**
  * SHA-256 of a prompt as traces record it: of the UTF-8 text, or of the canonical JSON (sorted keys) of the
  * messages. Lets an operator check whether a redacted trace came from a given prompt.
@@ -72,14 +58,15 @@ export async function promptSha256(prompt: string | ChatMessage[]): Promise<stri
 }
 
 /**
- * Builds the audit trace of one generation as it runs: create it with {@link TraceRecorder.create} before the
- * prefill, call {@link recordRound} after every target forward pass (round 0 being the prefill) and
- * {@link recordEvent} for every guardrail event, then {@link finish}. Redaction happens at creation, so the
+ * Builds the audit trace of one generation as it runs. Create it with {@link TraceRecorder.create} before the
+ * prefill and hand it to the decoder as a round observer: it records every round (round 0 being the prefill),
+ * every guardrail event and the end; then {@link finish} returns the trace. Redaction happens at creation, so the
  * prompt never reaches the sink either.
  */
-export class TraceRecorder {
+export class TraceRecorder implements RoundObserver {
   private readonly rounds: TraceRound[] = [];
   private readonly events: GuardrailEvent[] = [];
+  private end: GenerationEnd | null = null;
   private finished = false;
 
   private constructor(
@@ -118,42 +105,50 @@ export class TraceRecorder {
   }
 
   /** Records one target forward pass; the arrays are copied, so the caller may reuse them. */
-  recordRound(round: TraceRound): void {
+  observeRound(report: RoundReport): void {
     this.assertOpen();
-    const copy: TraceRound = {
-      round: round.round,
-      mode: round.mode,
-      proposal: { tokens: [...round.proposal.tokens], confidences: [...round.proposal.confidences] },
-      acceptedCount: round.acceptedCount,
-      targetToken: round.targetToken,
-      committedTokens: [...round.committedTokens],
-      draftMs: round.draftMs,
-      verifyMs: round.verifyMs,
+    const round: TraceRound = {
+      round: report.round,
+      mode: report.mode,
+      proposal: { tokens: [...report.proposal.tokens], confidences: [...report.proposal.confidences] },
+      acceptedCount: report.acceptedCount,
+      targetToken: report.targetToken,
+      committedTokens: [...report.committedTokens],
+      draftMs: report.timings.draftMs,
+      verifyMs: report.timings.verifyMs,
     };
-    this.rounds.push(copy);
-    this.sink?.({ type: 'round', round: structuredClone(copy) });
+    this.rounds.push(round);
+    this.sink?.({ type: 'round', round: structuredClone(round) });
   }
 
   /** Records a guardrail event where it happened among the rounds. */
-  recordEvent(event: GuardrailEvent): void {
+  observeGuardrail(event: GuardrailEvent): void {
     this.assertOpen();
     const copy = { ...event };
     this.events.push(copy);
     this.sink?.({ type: 'event', event: { ...copy } });
   }
 
-  /** Closes the trace; the recorder accepts nothing afterwards. */
-  async finish(result: TraceFinish): Promise<SpeculoTrace> {
+  /** Remembers how the generation ended, for {@link finish}. */
+  observeEnd(end: GenerationEnd): void {
     this.assertOpen();
+    this.end = end;
+  }
+
+  /** Closes the trace after the generation's end was observed; the recorder accepts nothing afterwards. */
+  async finish(): Promise<SpeculoTrace> {
+    this.assertOpen();
+    const end = this.end;
+    if (!end) throw new Error('TraceRecorder.finish: the generation has not ended');
     this.finished = true;
-    const textSha256 = await sha256Hex(result.text);
+    const textSha256 = await sha256Hex(end.text);
     const output: TraceOutput = {
-      tokenIds: [...result.outputTokenIds],
-      provenance: [...result.provenance],
-      text: this.redactOutput ? { redacted: true, sha256: textSha256 } : { redacted: false, text: result.text, sha256: textSha256 },
-      finishReason: result.finishReason,
+      tokenIds: [...end.tokenIds],
+      provenance: [...end.provenance],
+      text: this.redactOutput ? { redacted: true, sha256: textSha256 } : { redacted: false, text: end.text, sha256: textSha256 },
+      finishReason: end.finishReason,
     };
-    const metrics = structuredClone(result.metrics);
+    const metrics = structuredClone(end.metrics);
     this.sink?.({ type: 'end', output: structuredClone(output), metrics: structuredClone(metrics) });
     return { ...structuredClone(this.header), rounds: this.rounds, events: this.events, output, metrics };
   }

@@ -1,6 +1,6 @@
 import { locateInvalidLogits } from '../errors.js';
-import { argmax } from '../sampling/logits-processing.js';
-import { assertTargetRows, logitsRow, type VerifyOutcome } from './verify-outcome.js';
+import { argmax, logitsRow } from '../sampling/logits-processing.js';
+import { assertTargetRows, type VerifyOutcome } from './verify-outcome.js';
 
 export type { VerifyOutcome } from './verify-outcome.js';
 

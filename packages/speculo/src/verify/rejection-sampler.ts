@@ -1,8 +1,8 @@
 import { locateInvalidLogits } from '../errors.js';
-import { isGreedy, sampleFrom, toProbabilities, type SamplingParams } from '../sampling/logits-processing.js';
+import { isGreedy, logitsRow, sampleFrom, toProbabilities, type SamplingParams } from '../sampling/logits-processing.js';
 import type { Rng } from '../sampling/prng.js';
 import { verifyGreedy } from './greedy-verifier.js';
-import { assertTargetRows, logitsRow, type VerifyOutcome } from './verify-outcome.js';
+import { assertTargetRows, type VerifyOutcome } from './verify-outcome.js';
 
 export type { VerifyOutcome } from './verify-outcome.js';
 

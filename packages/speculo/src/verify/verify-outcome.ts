@@ -19,8 +19,3 @@ export function assertTargetRows(draftCount: number, targetLogits: Float32Array,
     throw new RangeError(`targetLogits has ${targetLogits.length} values, expected ${draftCount + 1} rows × ${vocabSize} = ${expected}`);
   }
 }
-
-/** Row `i` of a row-major [rows, vocabSize] buffer, as a view (no copy). */
-export function logitsRow(logits: Float32Array, i: number, vocabSize: number): Float32Array {
-  return logits.subarray(i * vocabSize, (i + 1) * vocabSize);
-}

@@ -1,12 +1,12 @@
-import type { DrafterKind } from '../api/validate-options.js';
+import type { DrafterCost, DrafterKind } from '../types/index.js';
 import type { Drafter } from '../draft/drafter.js';
 import { CompositeDrafter } from '../draft/lookup/composite-drafter.js';
-import { ngramCacheCost, promptLookupCost, sumDrafterCosts, type DrafterCost } from '../draft/lookup/drafter-cost.js';
+import { ngramCacheCost, promptLookupCost, sumDrafterCosts } from '../draft/lookup/drafter-cost.js';
 import { NgramCache } from '../draft/lookup/ngram-cache.js';
 import { NgramCacheDrafter } from '../draft/lookup/ngram-cache-drafter.js';
 import { PromptLookupDrafter } from '../draft/lookup/prompt-lookup-drafter.js';
 import { ModelDrafter } from '../draft/model-drafter.js';
-import type { CausalLmRunner } from '../models/causal-lm-runner.js';
+import type { ForwardModel } from '../models/causal-lm-runner.js';
 
 /** What the draft model costs, measured from its files and cache layout. */
 export interface ModelDraftFootprint {
@@ -30,7 +30,7 @@ export class DrafterSet {
   private readonly ngram: NgramCacheDrafter;
 
   constructor(
-    draftRunner: CausalLmRunner | null,
+    draftRunner: ForwardModel | null,
     ngramCacheBytes: number,
     private readonly modelFootprint: ModelDraftFootprint | null,
   ) {
@@ -52,9 +52,14 @@ export class DrafterSet {
     return drafter;
   }
 
-  /** Lets the cross-request n-gram statistics learn a finished generation (prompt and output). */
-  learn(tokens: readonly number[]): void {
-    this.ngram.observe(tokens);
+  /**
+   * Lets the cross-request n-gram statistics learn a generation that another drafter (or the target alone) wrote;
+   * one drafted by the n-gram cache, alone or in the composite, was learned round by round already.
+   */
+  learnFrom(drafter: Drafter | null, promptIds: readonly number[], outputIds: readonly number[]): void {
+    if (drafter === this.ngram || drafter === this.drafters.get('composite')) return;
+    this.ngram.begin(promptIds);
+    this.ngram.accept(0, outputIds);
   }
 
   costs(): Partial<Record<DrafterKind, DrafterCost>> {

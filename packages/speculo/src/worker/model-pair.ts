@@ -1,4 +1,4 @@
-import type { EngineInfo, ModelInfo } from '../api/types.js';
+import type { EngineInfo, ModelInfo } from '../types/engine.js';
 import type { NormalizedGenerateOptions } from '../api/validate-options.js';
 import { assertCompatiblePair, assertSupportedArchitecture } from '../compat/compatibility.js';
 import type { CausalLmRunner } from '../models/causal-lm-runner.js';
@@ -59,8 +59,7 @@ export function modelInfoOf(model: LoadedModel, files: Record<string, number>): 
 
 /** The draft model's footprint for the cost report: files, weights, and KV cache at `contextTokens`. */
 export function draftFootprintOf(files: Record<string, number>, runner: CausalLmRunner, contextTokens: number): ModelDraftFootprint {
-  const bytesPer = { float32: 4, float16: 2 } as const;
-  const kvBytesPerToken = runner.cache.slots.reduce((sum, slot) => sum + slot.heads * slot.headDim * bytesPer[slot.dataType], 0);
+  const kvBytesPerToken = runner.cache.bytesPerToken;
   const weightBytes = Object.entries(files)
     .filter(([name]) => /\.onnx(_data)?$/.test(name))
     .reduce((sum, [, bytes]) => sum + bytes, 0);

@@ -1,4 +1,4 @@
-import type { LoadProgress } from '../api/types.js';
+import type { LoadProgress } from '../types/engine.js';
 
 /**
  * A call's progress reports, all delivered before the call answers.

@@ -1,12 +1,24 @@
+import type {
+  Backend,
+  DeviceProfile,
+  DeviceProfileKey,
+  DrafterKind,
+  EngineInfo,
+  EngineOptions,
+  GenerateOptions,
+  GenerationResult,
+  GuardrailConfig,
+  LifetimeTelemetry,
+  LoadProgress,
+  StreamEvent,
+  TraceSinkRecord,
+} from '../types/index.js';
 import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
-import { env as ortEnv } from 'onnxruntime-web/webgpu';
-import type { Backend, EngineInfo, EngineOptions, LoadProgress } from '../api/types.js';
 import { validateEngineOptions } from '../api/validate-engine-options.js';
-import { normalizeGenerateOptions, type DrafterKind, type GenerateOptions, type NormalizedGenerateOptions } from '../api/validate-options.js';
+import { normalizeGenerateOptions, type NormalizedGenerateOptions } from '../api/validate-options.js';
 import { SpeculativeDecoder } from '../decode/speculative-decoder.js';
-import type { GenerationResult, StreamEvent, TraceRecordEvent } from '../decode/types.js';
 import { EngineDisposedError, SpeculoError } from '../errors.js';
-import { guardrailConfigHash, parseGuardrailConfig, type GuardrailConfig } from '../guard/guardrail-config.js';
+import { guardrailConfigHash, parseGuardrailConfig } from '../guard/guardrail-config.js';
 import { calibrateProfile } from '../models/calibrate-profile.js';
 import { architectureOf } from '../models/decoder-contract.js';
 import { CausalLmRunner, type LoadedCausalLM } from '../models/causal-lm-runner.js';
@@ -16,15 +28,16 @@ import { assertTransformersSharesOnnxRuntime, configureTransformers } from '../r
 import { assertDtypeRunsOn, dtypeToLoad } from '../runtime/dtype-support.js';
 import { ProfileStore } from '../runtime/profile-store.js';
 import { selectBackend } from '../runtime/select-backend.js';
-import { parseDeviceProfile, profileKeyId, type DeviceProfile, type DeviceProfileKey } from '../schedule/device-profile.js';
-import { EngineTelemetry, telemetryPromptKey, type LifetimeTelemetry } from '../trace/telemetry.js';
+import { parseDeviceProfile, profileKeyId } from '../schedule/device-profile.js';
+import { SpeculationController } from '../schedule/speculation-controller.js';
+import { GpuCopyQueue } from '../kv/gpu-copy-queue.js';
+import { EngineTelemetry, telemetryPromptKey } from '../trace/telemetry.js';
 import { TraceRecorder } from '../trace/trace-recorder.js';
 import { libraryVersion } from '../version.js';
 import { DrafterSet } from './drafter-set.js';
 import { ProgressRelay } from './progress-relay.js';
 import { adapterIdentityOf, checkPair, draftFootprintOf, generationConfigOf, maxPositionsOf, modelInfoOf, tokenizePrompt } from './model-pair.js';
 import { OperationSlot, type Claim } from './operation-slot.js';
-import { SpeculationControls } from './speculation-controls.js';
 
 /** A model loaded by the app with transformers.js, handed to {@link WorkerEngine.attach}. */
 export interface AttachedModel {
@@ -37,6 +50,12 @@ export interface AttachedModel {
 
 /** Options that cross into the worker (callbacks travel separately). */
 export type WorkerLoadOptions = Omit<EngineOptions, 'onProgress' | 'worker'>;
+
+/** A trace record on its way to the caller's trace sink. */
+export interface TraceRecordEvent {
+  type: 'trace-record';
+  record: TraceSinkRecord;
+}
 
 /**
  * Events the worker sends while generating: stream events, trace records for the caller's sink, and finally the
@@ -51,9 +70,8 @@ interface LoadedEngine {
   runners: { target: CausalLmRunner; draft: CausalLmRunner | null };
   decoder: SpeculativeDecoder;
   drafters: DrafterSet;
-  controls: SpeculationControls;
+  controls: SpeculationController;
   profileKey: DeviceProfileKey;
-  gpuDevice: GPUDevice | null;
   revision: string;
 }
 
@@ -160,29 +178,29 @@ export class WorkerEngine {
     const { backend, adapter, files, options } = setup;
     // Constructing a runner checks the export against what speculation needs, so an unusable one is refused here,
     // at load, by name.
-    const targetRunner = new CausalLmRunner(target.model as unknown as LoadedCausalLM, { name: `target model "${target.id}"` });
+    // Both caches cut through one queue, so a round's cuts reach the GPU in one submission.
+    const gpuCopies = backend === 'webgpu' ? await GpuCopyQueue.forOnnxRuntime() : null;
+    const targetRunner = new CausalLmRunner(target.model as unknown as LoadedCausalLM, { name: `target model "${target.id}"`, gpuCopies });
     let draftRunner: CausalLmRunner | null;
     try {
-      draftRunner = draft ? new CausalLmRunner(draft.model as unknown as LoadedCausalLM, { name: `draft model "${draft.id}"` }) : null;
+      draftRunner = draft ? new CausalLmRunner(draft.model as unknown as LoadedCausalLM, { name: `draft model "${draft.id}"`, gpuCopies }) : null;
     } catch (e) {
       targetRunner.dispose();
       throw e;
     }
     const maxSequenceLength = Math.min(maxPositionsOf(target), draft ? maxPositionsOf(draft) : Infinity);
-    const gpuDevice = backend === 'webgpu' ? ((await ortEnv.webgpu.device) as GPUDevice) : null;
     const decoder = new SpeculativeDecoder({
       target: targetRunner,
       eosTokenIds: new Set(eosTokenIdsOf(generationConfigOf(target), target.config)),
       maxSequenceLength,
       decode: (ids) => (ids.length === 0 ? '' : target.tokenizer.decode(ids, { skip_special_tokens: true })),
-      gpuDevice,
       yieldToEventLoop,
     });
     const footprint = draftRunner ? draftFootprintOf(files.draft, draftRunner, Math.min(maxSequenceLength, 4096)) : null;
     const drafters = new DrafterSet(draftRunner, options.ngramCacheBytes ?? 4 * 1024 * 1024, footprint);
     const defaultDrafter: DrafterKind = options.drafter ?? (draft ? 'model' : 'prompt-lookup');
     drafters.get(defaultDrafter);
-    const controls = new SpeculationControls(options.scheduler ?? {}, setup.guardrails);
+    const controls = new SpeculationController(options.scheduler ?? {}, setup.guardrails);
     const profileKey: DeviceProfileKey = {
       adapter: adapterIdentityOf(adapter),
       backend,
@@ -210,7 +228,6 @@ export class WorkerEngine {
       drafters,
       controls,
       profileKey,
-      gpuDevice,
       revision: options.revision ?? 'main',
     };
     this.engine = engine;
@@ -238,7 +255,8 @@ export class WorkerEngine {
     const speculative = normalized.speculative;
     const drafterKind = normalized.drafter ?? engine.info.defaultDrafter;
     const drafter = speculative && drafterKind ? engine.drafters.get(drafterKind) : null;
-    const { planner, policy } = engine.controls.plannerFor(normalized, drafterKind ?? 'model');
+    const controller = drafter ? engine.controls.begin(normalized, drafter) : undefined;
+    const policy = engine.controls.policyFor(normalized);
     const trace = normalized.trace ? await this.traceRecorder(engine, normalized, promptIds.length, policy, onEvent) : undefined;
     try {
       const run = engine.decoder.run({
@@ -247,24 +265,30 @@ export class WorkerEngine {
         sampling: { temperature: normalized.temperature, topK: normalized.topK, topP: normalized.topP },
         seed: normalized.seed,
         stop: normalized.stop,
-        planner,
         drafter,
-        trace,
+        ...(controller ? { controller } : {}),
+        observers: trace ? [this.telemetry, trace] : [this.telemetry],
         signal: claim,
       });
       let result: GenerationResult;
-      for (;;) {
-        const step = await run.next();
-        if (step.done) {
-          result = step.value;
-          break;
+      try {
+        for (;;) {
+          const step = await run.next();
+          if (step.done) {
+            result = step.value;
+            break;
+          }
+          onEvent?.(step.value);
         }
-        onEvent?.(step.value);
+      } catch (error) {
+        if (trace) await trace.finish().catch(() => undefined);
+        throw error;
       }
-      engine.drafters.learn([...promptIds, ...result.tokenIds]);
+      if (trace) result.trace = await trace.finish();
+      engine.drafters.learnFrom(drafter, promptIds, result.tokenIds);
       const { temperature, topK, topP, seed, maxNewTokens, stop } = normalized;
       const key = await telemetryPromptKey({ prompt: promptText(normalized, promptIds), sampling: { temperature, topK, topP, seed, maxNewTokens, stop } });
-      result.speedupAgainstBaseline = this.telemetry.record(result, key).speedupVsTargetOnly;
+      result.speedupAgainstBaseline = this.telemetry.record(result.metrics, key).speedupVsTargetOnly;
       onEvent?.({ type: 'result', result });
       return result;
     } finally {
@@ -343,7 +367,6 @@ export class WorkerEngine {
   private async calibrate(engine: LoadedEngine, onProgress?: (p: LoadProgress) => void, signal?: { readonly aborted: boolean }): Promise<DeviceProfile> {
     const name = `${engine.profileKey.target} + ${engine.profileKey.draft} on ${engine.profileKey.backend}`;
     const profile = await calibrateProfile(engine.profileKey, engine.runners.target, engine.runners.draft, {
-      gpuDevice: engine.gpuDevice,
       yieldToEventLoop,
       signal,
       // Measured on WASM: profiles taken in the first ~3 s after loading ran 2–3× slow with spurious steps.

@@ -6,7 +6,7 @@ import { createSpeculoProvider, speculo } from '../../src/ai-sdk/provider.js';
 import { finishReasonOf, providerMetadataOf, usageOfResult } from '../../src/ai-sdk/result.js';
 import { StreamPartMapper } from '../../src/ai-sdk/stream-parts.js';
 import type { StreamingEngine } from '../../src/client/engine-stream.js';
-import type { GenerationResult } from '../../src/decode/types.js';
+import type { GenerationResult } from '../../src/types/index.js';
 
 const user = (text: string) => ({ role: 'user' as const, content: [{ type: 'text' as const, text }] });
 const call = (extra: Partial<LanguageModelV4CallOptions> = {}): LanguageModelV4CallOptions => ({ prompt: [user('Hi')], ...extra });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseGuardrailConfig, type GuardrailAction } from '../../src/guard/guardrail-config.js';
-import { GuardrailMonitor, type GuardrailEvent } from '../../src/guard/guardrail-monitor.js';
+import { parseGuardrailConfig } from '../../src/guard/guardrail-config.js';
+import { GuardrailMonitor } from '../../src/guard/guardrail-monitor.js';
+import { FallbackController } from '../../src/schedule/fallback.js';
+import { createStaticPolicy } from '../../src/schedule/policies.js';
+import { RoundController } from '../../src/schedule/speculation-controller.js';
+import type { GuardrailAction, GuardrailEvent, RoundPlan } from '../../src/types/index.js';
+import { reportOf } from '../schedule/synthetic.js';
 
 function monitorWith(action: GuardrailAction, extra: Record<string, unknown> = {}): GuardrailMonitor {
   return new GuardrailMonitor(
@@ -18,9 +23,27 @@ function monitorWith(action: GuardrailAction, extra: Record<string, unknown> = {
 function feed(monitor: GuardrailMonitor, count: number, accepted: number, firstRound = 1, speedup: number | null = null): GuardrailEvent[] {
   const events: GuardrailEvent[] = [];
   for (let i = 0; i < count; i++) {
-    events.push(...monitor.observe({ round: firstRound + i, drafted: 4, accepted, projectedSpeedup: speedup }));
+    events.push(...monitor.observe({ round: firstRound + i, drafted: 4, accepted, projectedSpeedup: speedup }, 'speculating'));
   }
   return events;
+}
+
+/**
+ * The monitor as the decoder runs it: inside a round controller (static γ = 4) whose mode state takes the monitor's
+ * fallback and recovery, probing every `probeEveryRounds`.
+ */
+function guarded(monitor: GuardrailMonitor) {
+  const mode = new FallbackController({ acceptanceProbeInterval: monitor.roundsBetweenProbes });
+  const controller = new RoundController(createStaticPolicy(4), mode, monitor);
+  /** Plans round `round`, drafts what it plans, and has `accepted` of the drafts (at most all) accepted. */
+  const step = (round: number, accepted: number): { plan: RoundPlan; events: GuardrailEvent[] } => {
+    const plan = controller.plan();
+    const events = controller.observeRound(reportOf(plan, { round, drafted: plan.gamma, accepted: Math.min(accepted, plan.gamma) }));
+    return { plan, events };
+  };
+  /** `count` rounds from `firstRound`; returns their events. */
+  const run = (firstRound: number, count: number, accepted: number): GuardrailEvent[] => Array.from({ length: count }, (_, i) => step(firstRound + i, accepted).events).flat();
+  return { controller, mode, step, run };
 }
 
 describe('GuardrailMonitor', () => {
@@ -30,7 +53,7 @@ describe('GuardrailMonitor', () => {
     expect(monitor.windowRate).toBe(0);
     const good = monitorWith('warn');
     expect(feed(good, 50, 3)).toEqual([]);
-    expect(good.state).toBe('normal');
+    expect(good.windowRate).toBe(0.75);
   });
 
   it('fires acceptance-drift when a useless draft replaces a good one, across generations of one engine', () => {
@@ -42,7 +65,6 @@ describe('GuardrailMonitor', () => {
     expect(feed(monitor, 2, 0)).toEqual([]);
     const events = feed(monitor, 1, 0, 3);
     expect(events).toEqual([{ type: 'acceptance-drift', round: 3, windowRate: 0.25, floor: 0.5, action: 'warn' }]);
-    expect(monitor.state).toBe('normal');
   });
 
   it('warns once per breach and reports recovery', () => {
@@ -57,36 +79,39 @@ describe('GuardrailMonitor', () => {
 
   it('falls back to target-only, probes, and recovers', () => {
     const monitor = monitorWith('fallback');
-    const breach = feed(monitor, 4, 1);
+    const { controller, mode, step, run } = guarded(monitor);
+    const breach = run(1, 4, 1);
     expect(breach.map((event) => event.type)).toEqual(['acceptance-drift', 'fallback']);
     expect(breach[1]).toMatchObject({ type: 'fallback', round: 4 });
-    expect(monitor.state).toBe('fallback');
+    expect(mode.state).toBe('fallback');
+    expect(mode.cause).toBe('acceptance');
 
-    // Target-only rounds draft nothing; a probe is wanted every third round.
+    // Target-only rounds draft nothing; a probe comes every third round.
     const probes: number[] = [];
     const events: GuardrailEvent[] = [];
-    for (let round = 5; round <= 40 && monitor.state === 'fallback'; round++) {
-      if (monitor.wantsProbe()) {
-        probes.push(round);
-        events.push(...monitor.observe({ round, drafted: 4, accepted: 4, projectedSpeedup: null }));
-      } else {
-        events.push(...monitor.observe({ round, drafted: 0, accepted: 0, projectedSpeedup: null }));
-      }
+    for (let round = 5; round <= 40 && mode.state !== 'speculating'; round++) {
+      const { plan, events: raised } = step(round, 4);
+      if (plan.mode === 'probe') probes.push(round);
+      else expect(plan).toMatchObject({ gamma: 0, mode: 'target-only' });
+      events.push(...raised);
     }
     expect(probes).toEqual([7, 10]);
     expect(events).toEqual([{ type: 'recovered', round: 10, windowRate: 1 }]);
-    expect(monitor.state).toBe('normal');
-    expect(monitor.wantsProbe()).toBe(false);
+    expect(mode.state).toBe('speculating');
+    expect(controller.plan().mode).toBe('speculate');
   });
 
   it('stays in fallback while probes keep failing', () => {
     const monitor = monitorWith('fallback');
-    feed(monitor, 4, 0);
+    const { mode, step, run } = guarded(monitor);
+    run(1, 4, 0);
     for (let round = 5; round < 50; round++) {
-      const drafted = monitor.wantsProbe() ? 4 : 0;
-      expect(monitor.observe({ round, drafted, accepted: drafted > 0 ? 1 : 0, projectedSpeedup: null })).toEqual([]);
+      const { plan, events } = step(round, 1);
+      expect(plan.mode).not.toBe('speculate');
+      expect(events).toEqual([]);
     }
-    expect(monitor.state).toBe('fallback');
+    expect(mode.state).not.toBe('speculating');
+    expect(mode.cause).toBe('acceptance');
   });
 
   it('raises abort with the abort action, and judges the next generation on a fresh window', () => {
@@ -94,7 +119,7 @@ describe('GuardrailMonitor', () => {
     const events = feed(monitor, 4, 0);
     expect(events.map((event) => event.type)).toEqual(['acceptance-drift', 'abort']);
     expect(events[1]).toMatchObject({ type: 'abort', round: 4 });
-    expect(monitor.state).toBe('normal');
+    expect(monitor.windowRate).toBeNull();
     expect(feed(monitor, 3, 0)).toEqual([]);
     expect(feed(monitor, 1, 0).map((event) => event.type)).toEqual(['acceptance-drift', 'abort']);
   });
@@ -105,7 +130,6 @@ describe('GuardrailMonitor', () => {
     const events = feed(monitor, 4, 4, 5, 0.9);
     expect(events.map((event) => event.type)).toEqual(['low-speedup', 'fallback']);
     expect(events[0]).toMatchObject({ minimum: 1.2, action: 'fallback' });
-    expect(monitor.state).toBe('fallback');
   });
 
   it('resetWindow forgets history', () => {
@@ -120,6 +144,7 @@ describe('GuardrailMonitor', () => {
     const monitor = monitorWith('warn');
     expect(monitor.clampDraftLength(10)).toBe(6);
     expect(monitor.clampDraftLength(3)).toBe(3);
-    expect(() => monitor.observe({ round: 1, drafted: 2, accepted: 3, projectedSpeedup: null })).toThrow(RangeError);
+    expect(() => monitor.observe({ round: 1, drafted: 2, accepted: 3, projectedSpeedup: null }, 'speculating')).toThrow(RangeError);
+    expect(monitor.roundsBetweenProbes).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { promptSha256 } from '../../src/trace/trace-recorder.js';
-import type { TraceSinkRecord } from '../../src/trace/trace-types.js';
+import type { TraceSinkRecord } from '../../src/types/index.js';
 import { syntheticRun } from './synthetic-run.js';
 
 // Words unlikely to occur in field names, model ids or hex hashes, so any hit is a leak.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseGuardrailConfig } from '../../src/guard/guardrail-config.js';
 import { replayTrace } from '../../src/trace/replay.js';
-import type { SpeculoTrace } from '../../src/trace/trace-types.js';
+import type { SpeculoTrace } from '../../src/types/index.js';
 import { syntheticRun } from './synthetic-run.js';
 
 const guardrails = parseGuardrailConfig({
@@ -113,6 +113,12 @@ describe('replayTrace', () => {
     const problems = await problemsAfter((trace) => {
       (trace as { schemaVersion: string }).schemaVersion = '9.0';
     });
-    expect(problems).toEqual(['schemaVersion 9.0 is not 1.0']);
+    expect(problems).toEqual(['schemaVersion 9.0 is not 1.x']);
+  });
+
+  it('reads a 1.0 trace: minor versions only add', async () => {
+    const older = structuredClone(await consistentTrace());
+    (older as { schemaVersion: string }).schemaVersion = '1.0';
+    expect(await replayTrace(older)).toEqual({ ok: true, problems: [] });
   });
 });

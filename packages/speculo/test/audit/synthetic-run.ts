@@ -1,10 +1,8 @@
-import type { ChatMessage } from '../../src/api/validate-options.js';
-import type { GenerationResult, TokenSource } from '../../src/decode/types.js';
-import type { GuardrailConfig } from '../../src/guard/guardrail-config.js';
-import type { GuardrailEvent } from '../../src/guard/guardrail-monitor.js';
+import type { ChatMessage, GenerationResult, GuardrailConfig, GuardrailEvent, SpeculoTrace, TokenSource, TraceFinishReason, TraceRound, TraceSinkRecord } from '../../src/types/index.js';
 import { MetricsRecorder } from '../../src/metrics/metrics.js';
+import { roundRecordOf } from '../../src/types/round.js';
+import { roundReport } from '../helpers/round-report.js';
 import { TraceRecorder, type TraceRecorderOptions } from '../../src/trace/trace-recorder.js';
-import type { SpeculoTrace, TraceFinishReason, TraceRound, TraceSinkRecord } from '../../src/trace/trace-types.js';
 
 /** One hand-written round of a synthetic generation; `committed` defaults to accepted proposal + target token. */
 export interface ScriptedRound {
@@ -84,32 +82,30 @@ export async function syntheticRun(options: SyntheticOptions = {}): Promise<Synt
     const committed = step.committed ?? [...proposal.slice(0, accepted), step.target];
     const draftMs = step.draftMs ?? 0;
     clock += draftMs + step.verifyMs;
-    if (step.mode === 'prefill') {
-      metrics.recordPrefill(step.verifyMs);
-      metrics.recordFirstToken(clock);
-    } else {
-      if (proposal.length > 0) metrics.recordDraft(draftMs, proposal.length);
-      metrics.recordRound({ drafted: proposal.length, accepted, committed: committed.length, verifyMs: step.verifyMs });
-      rounds.push({ drafted: proposal.length, accepted, committed: committed.length, draftMs, verifyMs: step.verifyMs, rollbackMs: 0 });
-    }
-    recorder.recordRound({
+    const report = roundReport({
       round: index,
       mode: step.mode,
-      proposal: { tokens: proposal, confidences: proposal.map((_, i) => 0.9 - 0.1 * i) },
-      acceptedCount: accepted,
+      proposal,
+      confidences: proposal.map((_, i) => 0.9 - 0.1 * i),
+      accepted,
       targetToken: step.target,
-      committedTokens: committed,
+      committed,
       draftMs,
       verifyMs: step.verifyMs,
+      committedAt: clock,
     });
-    for (const event of step.events ?? []) recorder.recordEvent(event);
+    metrics.observeRound(report);
+    recorder.observeRound(report);
+    if (step.mode !== 'prefill') rounds.push(roundRecordOf(report));
+    for (const event of step.events ?? []) recorder.observeGuardrail(event);
     tokenIds.push(...committed);
     provenance.push(...committed.map((_, i): TokenSource => (i < accepted ? 'draft' : 'target')));
   }
   const finalMetrics = metrics.finish(clock + (options.otherMs ?? 7), tokenIds.length);
   const text = options.text ?? ' four, five, six';
   const finishReason = options.finishReason ?? 'eos';
-  const trace = await recorder.finish({ outputTokenIds: tokenIds, provenance, text, finishReason, metrics: finalMetrics });
+  recorder.observeEnd({ tokenIds, provenance, text, finishReason, metrics: finalMetrics });
+  const trace = await recorder.finish();
   const result: GenerationResult = {
     text,
     tokenIds,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parseGuardrailConfig } from '../../src/guard/guardrail-config.js';
-import type { SpeculoTrace, TraceSinkRecord } from '../../src/trace/trace-types.js';
+import type { SpeculoTrace, TraceSinkRecord } from '../../src/types/index.js';
 import { syntheticRun } from './synthetic-run.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../schema/speculo-trace.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;

@@ -1,5 +1,6 @@
+import type { ChatCompletionChunk } from '../../src/types/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateOptionsOfChatRequest, type ChatCompletionChunk } from '../../src/api/chat-completions.js';
+import { generateOptionsOfChatRequest } from '../../src/api/chat-completions.js';
 import { disposeScriptedEngines, scriptedEngine } from '../helpers/scripted-worker-engine.js';
 
 afterEach(disposeScriptedEngines);

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { RoundPlanner } from '../../src/decode/round-planner.js';
-import type { GenerationResult } from '../../src/decode/types.js';
+import type { GenerationResult, GuardrailConfig } from '../../src/types/index.js';
 import type { Drafter } from '../../src/draft/drafter.js';
 import { PromptLookupDrafter } from '../../src/draft/lookup/prompt-lookup-drafter.js';
 import { GuardrailAbortError } from '../../src/errors.js';
 import { parseGuardrailConfig } from '../../src/guard/guardrail-config.js';
 import { GuardrailMonitor } from '../../src/guard/guardrail-monitor.js';
+import { FallbackController } from '../../src/schedule/fallback.js';
 import { createStaticPolicy } from '../../src/schedule/policies.js';
+import { RoundController } from '../../src/schedule/speculation-controller.js';
 import {
   defaultPrompt as prompt,
   drain,
@@ -23,8 +24,11 @@ import {
   type Predict,
 } from '../helpers/scripted-decoder.js';
 
-/** A static γ, as `draftLength` asks for. */
-const staticGamma = (gamma: number, monitor: GuardrailMonitor | null = null) => new RoundPlanner(createStaticPolicy(gamma), monitor);
+/** A static γ, as `draftLength` asks for; with a guardrail config, monitored as the engine does. */
+const staticGamma = (gamma: number, guardrails: GuardrailConfig | null = null) =>
+  guardrails
+    ? new RoundController(createStaticPolicy(gamma), new FallbackController({ acceptanceProbeInterval: guardrails.recovery.probeEveryRounds - 1 }), new GuardrailMonitor(guardrails))
+    : new RoundController(createStaticPolicy(gamma));
 
 const perfectDraft = targetPredict;
 const uselessDraft = draftWrongWhere(() => true);
@@ -53,7 +57,7 @@ describe('SpeculativeDecoder.run: greedy speculation writes what the target alon
   for (const gamma of [1, 3, 8]) {
     it(`a perfect draft, γ = ${gamma}: every draft accepted, ⌈23 / (γ + 1)⌉ rounds`, async () => {
       const { decoder, drafter } = scriptedDecoder({ draft: perfectDraft });
-      const result = await generate(decoder, { drafter, planner: staticGamma(gamma), maxNewTokens: 24 });
+      const result = await generate(decoder, { drafter, controller: staticGamma(gamma), maxNewTokens: 24 });
       expect(outputOf(result)).toEqual(outputOf(await generate(decoder, { drafter: null, maxNewTokens: 24 })));
       expect(result).toMatchObject({ tokenIds: reference, finishReason: 'max-tokens', text: letterText(reference) });
       expect(result.rounds).toHaveLength(Math.ceil(23 / (gamma + 1)));
@@ -63,7 +67,7 @@ describe('SpeculativeDecoder.run: greedy speculation writes what the target alon
 
     it(`a draft that is always wrong, γ = ${gamma}: one target token a round`, async () => {
       const { decoder, drafter } = scriptedDecoder({ draft: uselessDraft });
-      const result = await generate(decoder, { drafter, planner: staticGamma(gamma), maxNewTokens: 24 });
+      const result = await generate(decoder, { drafter, controller: staticGamma(gamma), maxNewTokens: 24 });
       expect(outputOf(result)).toEqual(outputOf(await generate(decoder, { drafter: null, maxNewTokens: 24 })));
       expect(result.tokenIds).toEqual(reference);
       // Round r follows r output tokens: it may draft up to 23 − r, leaving room for its own token.
@@ -73,7 +77,7 @@ describe('SpeculativeDecoder.run: greedy speculation writes what the target alon
 
     it(`a draft that diverges at varying positions, γ = ${gamma}`, async () => {
       const { decoder, drafter } = scriptedDecoder({ draft: divergingDraft });
-      const result = await generate(decoder, { drafter, planner: staticGamma(gamma), maxNewTokens: 24 });
+      const result = await generate(decoder, { drafter, controller: staticGamma(gamma), maxNewTokens: 24 });
       expect(outputOf(result)).toEqual(outputOf(await generate(decoder, { drafter: null, maxNewTokens: 24 })));
       expect(result.tokenIds).toEqual(reference);
       // Both accepted and rejected drafts, and (past γ = 1) rejections at more than one offset in a block.
@@ -90,7 +94,7 @@ describe('SpeculativeDecoder.run: greedy speculation writes what the target alon
       const lookupPrompt = [...prompt.slice(0, 10), ...seed, ...greedyReference(seed, 12), ...seed];
       const { decoder, record } = scriptedDecoder();
       const drafter = record(new PromptLookupDrafter());
-      const result = await generate(decoder, { drafter, planner: staticGamma(gamma), promptIds: lookupPrompt, maxNewTokens: 24 });
+      const result = await generate(decoder, { drafter, controller: staticGamma(gamma), promptIds: lookupPrompt, maxNewTokens: 24 });
       expect(outputOf(result)).toEqual(outputOf(await generate(decoder, { drafter: null, promptIds: lookupPrompt, maxNewTokens: 24 })));
       expect(result.tokenIds).toEqual(greedyReference(lookupPrompt, 24));
       expect(result.drafter).toBe('prompt-lookup');
@@ -105,7 +109,7 @@ describe('SpeculativeDecoder.run: EOS', () => {
     // Both models write EOS as output token 4 and carry on after it: round 1 accepts all 8 drafts, EOS 4th.
     const target = eosAtOutput(4, prompt.length);
     const { decoder, drafter } = scriptedDecoder({ target, draft: target });
-    const result = await generate(decoder, { drafter, planner: staticGamma(8) });
+    const result = await generate(decoder, { drafter, controller: staticGamma(8) });
     const expected = [...greedyReference(prompt, 4), eosTokenId];
     expect(result).toMatchObject({ tokenIds: expected, finishReason: 'eos', text: letterText(expected.slice(0, 4)) });
     expect(result.provenance).toEqual(['target', 'draft', 'draft', 'draft', 'draft']);
@@ -122,7 +126,7 @@ describe('SpeculativeDecoder.run: EOS', () => {
     ] as const) {
       const target = eosAtOutput(index, prompt.length);
       const { decoder, drafter } = scriptedDecoder({ target, draft: target });
-      const result = await generate(decoder, { drafter, planner: staticGamma(8) });
+      const result = await generate(decoder, { drafter, controller: staticGamma(8) });
       expect(result.tokenIds, `EOS at ${index}`).toEqual([...greedyReference(prompt, index), eosTokenId]);
       expect(result.finishReason).toBe('eos');
       expect(result.provenance.at(-1)).toBe(source);
@@ -134,7 +138,7 @@ describe('SpeculativeDecoder.run: EOS', () => {
 describe('SpeculativeDecoder.run: maxNewTokens', () => {
   it('drafts no more than the limit leaves, ending on exactly maxNewTokens', async () => {
     const { decoder, drafter, draftRequests } = scriptedDecoder({ draft: perfectDraft });
-    const result = await generate(decoder, { drafter, planner: staticGamma(8), maxNewTokens: 12 });
+    const result = await generate(decoder, { drafter, controller: staticGamma(8), maxNewTokens: 12 });
     expect(result).toMatchObject({ tokenIds: greedyReference(prompt, 12), finishReason: 'max-tokens' });
     // 1 (prefill) + 9 + 2: the second round may draft only 1, its own token being the 12th.
     expect(roundShapes(result)).toEqual([
@@ -148,7 +152,7 @@ describe('SpeculativeDecoder.run: maxNewTokens', () => {
     for (const draft of [perfectDraft, divergingDraft]) {
       for (const maxNewTokens of [1, 2, 9, 10, 11, 17]) {
         const { decoder, drafter, draftRequests } = scriptedDecoder({ draft });
-        const result = await generate(decoder, { drafter, planner: staticGamma(8), maxNewTokens });
+        const result = await generate(decoder, { drafter, controller: staticGamma(8), maxNewTokens });
         expect(result, `maxNewTokens ${maxNewTokens}`).toMatchObject({ tokenIds: greedyReference(prompt, maxNewTokens), finishReason: 'max-tokens' });
         draftRequests.forEach((request) => expect(request.maxTokens).toBeLessThanOrEqual(maxNewTokens - (request.committed.length - prompt.length) - 1));
       }
@@ -158,7 +162,7 @@ describe('SpeculativeDecoder.run: maxNewTokens', () => {
   it('cuts a round at the limit even when the drafter proposes more than it was asked for', async () => {
     const { decoder, drafter } = scriptedDecoder({ draft: perfectDraft });
     const greedyDrafter: Drafter = { ...drafter!, propose: (request) => drafter!.propose({ ...request, maxTokens: 8 }) };
-    const result = await generate(decoder, { drafter: greedyDrafter, planner: staticGamma(8), maxNewTokens: 5 });
+    const result = await generate(decoder, { drafter: greedyDrafter, controller: staticGamma(8), maxNewTokens: 5 });
     expect(result).toMatchObject({ tokenIds: greedyReference(prompt, 5), finishReason: 'max-tokens' });
     expect(roundShapes(result)).toEqual([[8, 8, 4]]);
   });
@@ -180,7 +184,7 @@ describe('SpeculativeDecoder.run: stop strings', () => {
   async function stoppedRun(stop: string) {
     // γ = 3 with a perfect draft: round 0 writes token 0, round 1 tokens 1-4, round 2 tokens 5-8.
     const { decoder, drafter } = scriptedDecoder({ draft: perfectDraft, decode: pairText });
-    const drained = await drain(decoder, { drafter, planner: staticGamma(3), stop: [stop] });
+    const drained = await drain(decoder, { drafter, controller: staticGamma(3), stop: [stop] });
     const targetOnly = await generate(decoder, { drafter: null, stop: [stop] });
     return { drained, result: drained.result!, targetOnly };
   }
@@ -218,7 +222,7 @@ describe('SpeculativeDecoder.run: the context limit', () => {
   it('ends with context-length on a full sequence, drafting and running no pass past the limit', async () => {
     const maxSequenceLength = prompt.length + 12;
     const { decoder, drafter, passes, draftRequests } = scriptedDecoder({ draft: perfectDraft, maxSequenceLength });
-    const result = await generate(decoder, { drafter, planner: staticGamma(8), maxNewTokens: 100 });
+    const result = await generate(decoder, { drafter, controller: staticGamma(8), maxNewTokens: 100 });
     expect(result).toMatchObject({ tokenIds: greedyReference(prompt, 12), finishReason: 'context-length' });
     // Committed 41, then 50: the draft may propose only what leaves room for the round's own token.
     expect(draftRequests.map((r) => [r.committed.length, r.maxTokens])).toEqual([
@@ -239,7 +243,7 @@ describe('SpeculativeDecoder.run: the context limit', () => {
   it('caps every draft request by the room left, with a draft that is always wrong', async () => {
     const maxSequenceLength = prompt.length + 7;
     const { decoder, drafter, passes, draftRequests } = scriptedDecoder({ draft: uselessDraft, maxSequenceLength });
-    const result = await generate(decoder, { drafter, planner: staticGamma(8) });
+    const result = await generate(decoder, { drafter, controller: staticGamma(8) });
     expect(result).toMatchObject({ tokenIds: greedyReference(prompt, 7), finishReason: 'context-length' });
     expect(draftRequests.map((r) => r.maxTokens)).toEqual([5, 4, 3, 2, 1]);
     expect(roundShapes(result).map(([drafted]) => drafted)).toEqual([5, 4, 3, 2, 1, 0]);
@@ -248,10 +252,10 @@ describe('SpeculativeDecoder.run: the context limit', () => {
 
   it('writes one token when the prompt leaves room for one, and refuses a prompt that fills the context', async () => {
     const { decoder, drafter, passes, draftRequests } = scriptedDecoder({ draft: perfectDraft, maxSequenceLength: prompt.length + 1 });
-    const result = await generate(decoder, { drafter, planner: staticGamma(8) });
+    const result = await generate(decoder, { drafter, controller: staticGamma(8) });
     expect(result).toMatchObject({ tokenIds: greedyReference(prompt, 1), finishReason: 'context-length', rounds: [] });
     expect(draftRequests).toEqual([]);
-    const full = await drain(decoder, { drafter, promptIds: [...prompt, 1] });
+    const full = await drain(decoder, { drafter, controller: staticGamma(8), promptIds: [...prompt, 1] });
     expect(full.error).toBeInstanceOf(RangeError);
     expect((full.error as Error).message).toBe('the prompt has 41 tokens but the models accept at most 41');
     expect(passes.map((p) => [p.model, p.fed])).toEqual([['target', 40]]);
@@ -272,7 +276,7 @@ describe('SpeculativeDecoder.run: abort', () => {
       abortedAfter = passes.length;
     };
     const { decoder, drafter, passes } = scriptedDecoder({ draft: divergingDraft, onPass: abort, yieldToEventLoop: async () => abort('yield') });
-    const drained = await drain(decoder, { drafter, planner: staticGamma(3), signal: controller.signal });
+    const drained = await drain(decoder, { drafter, controller: staticGamma(3), signal: controller.signal });
     // A fresh AbortError, whatever reason the signal carries.
     expect(drained.result).toBeNull();
     expect(drained.error).toBeInstanceOf(DOMException);
@@ -284,7 +288,7 @@ describe('SpeculativeDecoder.run: abort', () => {
     expect(passes.length - abortedAfter).toBe(passesAfterAbort);
 
     const before = passes.length;
-    expect(await generate(decoder, { drafter })).toMatchObject({ tokenIds: greedyReference(prompt, 16), finishReason: 'max-tokens' });
+    expect(await generate(decoder, { drafter, controller: staticGamma(3) })).toMatchObject({ tokenIds: greedyReference(prompt, 16), finishReason: 'max-tokens' });
     expect(passes[before]).toMatchObject({ model: 'target', past: 0, fed: prompt.length });
     expect(passes.find((p, i) => i > before && p.model === 'draft')).toMatchObject({ past: 0 });
   }
@@ -311,9 +315,8 @@ describe('SpeculativeDecoder.run: abort', () => {
 describe('SpeculativeDecoder.run: guardrails', () => {
   it('ends with GuardrailAbortError when acceptance falls below an abort floor, and decodes normally afterwards', async () => {
     const config = parseGuardrailConfig({ version: '1.0.0', acceptanceFloor: { rate: 0.5, windowRounds: 3, action: 'abort' }, maxDraftLength: 8 });
-    const monitor = new GuardrailMonitor(config);
     const { decoder, drafter, passes } = scriptedDecoder({ draft: uselessDraft });
-    const drained = await drain(decoder, { drafter, planner: staticGamma(4, monitor) });
+    const drained = await drain(decoder, { drafter, controller: staticGamma(4, config) });
     const reason = 'acceptance 0.0 % below floor 50.0 % over 3 rounds';
     expect(drained.error).toBeInstanceOf(GuardrailAbortError);
     expect(drained.error).toMatchObject({ code: 'guardrail-abort', message: `a guardrail stopped generation at round 3: ${reason}` });
@@ -330,7 +333,7 @@ describe('SpeculativeDecoder.run: guardrails', () => {
       text: letterText(greedyReference(prompt, 16)),
       finishReason: 'max-tokens',
     });
-    expect((await generate(decoder, { drafter, planner: staticGamma(4) })).tokenIds).toEqual(greedyReference(prompt, 16));
+    expect((await generate(decoder, { drafter, controller: staticGamma(4) })).tokenIds).toEqual(greedyReference(prompt, 16));
   });
 });
 
@@ -347,7 +350,7 @@ describe('SpeculativeDecoder.run: rollback', () => {
     for (const gamma of [3, 8]) {
       it(`${name}, γ = ${gamma}: each round starts from caches of committed − 1 positions (− 2 for the draft after a full acceptance)`, async () => {
         const { decoder, drafter, passes } = scriptedDecoder({ draft });
-        const drained = await drain(decoder, { drafter, planner: staticGamma(gamma), maxNewTokens: 40 });
+        const drained = await drain(decoder, { drafter, controller: staticGamma(gamma), maxNewTokens: 40 });
         const result = drained.result!;
         const sequence = [...prompt, ...result.tokenIds];
         const rounds = passesByRound(passes);

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { DraftProposal, DraftRequest, Drafter } from '../../src/draft/drafter.js';
+import type { DraftCostClass } from '../../src/types/index.js';
 import { CompositeDrafter } from '../../src/draft/lookup/composite-drafter.js';
 import { PromptLookupDrafter } from '../../src/draft/lookup/prompt-lookup-drafter.js';
 import { draftRequest } from './lookup-test-support.js';
 
 /** A drafter that proposes fixed tokens with fixed confidences and records what it was asked. */
 class ScriptedDrafter implements Drafter {
+  readonly costClass: DraftCostClass;
   proposals = 0;
-  rollbacks: number[] = [];
-  resets = 0;
+  begins: number[][] = [];
+  accepts: [number, number[]][] = [];
   disposed = false;
   askedWithCallback = false;
 
@@ -16,7 +18,13 @@ class ScriptedDrafter implements Drafter {
     readonly kind: string,
     private readonly tokens: number[],
     private readonly confidences: number[],
-  ) {}
+  ) {
+    this.costClass = kind === 'model' ? 'forward-pass' : 'lookup';
+  }
+
+  begin(promptIds: readonly number[]): void {
+    this.begins.push([...promptIds]);
+  }
 
   async propose(request: DraftRequest): Promise<DraftProposal> {
     this.proposals++;
@@ -31,12 +39,8 @@ class ScriptedDrafter implements Drafter {
     };
   }
 
-  rollback(validLength: number): void {
-    this.rollbacks.push(validLength);
-  }
-
-  reset(): void {
-    this.resets++;
+  accept(acceptedCount: number, committedTokens: readonly number[]): void {
+    this.accepts.push([acceptedCount, [...committedTokens]]);
   }
 
   dispose(): void {
@@ -102,29 +106,54 @@ describe('CompositeDrafter', () => {
     expect(lookup.askedWithCallback).toBe(false);
   });
 
-  it('passes rollback, reset and dispose to every child', () => {
+  it('passes begin, accept and dispose to every child, the accepted count only to the one that proposed', async () => {
     const modelDrafter = model();
-    const lookups = [new ScriptedDrafter('prompt-lookup', [], []), new ScriptedDrafter('ngram-cache', [], [])];
+    const lookups = [new ScriptedDrafter('prompt-lookup', [], []), new ScriptedDrafter('ngram-cache', [1, 2, 3], [0.9, 0.9, 0.9])];
     const composite = new CompositeDrafter(modelDrafter, lookups);
-    composite.rollback(12, null);
-    composite.reset();
+    expect(composite.costClass).toBe('forward-pass');
+    composite.begin([9, 9]);
+    composite.accept(0, [4]);
+    await composite.propose(draftRequest([9, 9, 4], 3));
+    expect(composite.lastSource).toBe('ngram-cache');
+    composite.accept(2, [1, 2, 7]);
     composite.dispose();
     for (const child of [modelDrafter, ...lookups]) {
-      expect(child.rollbacks).toEqual([12]);
-      expect(child.resets).toBe(1);
+      expect(child.begins).toEqual([[9, 9]]);
+      expect(child.accepts).toEqual([
+        [0, [4]],
+        [child.kind === 'ngram-cache' ? 2 : 0, [1, 2, 7]],
+      ]);
       expect(child.disposed).toBe(true);
     }
+    // A new sequence forgets which child proposed last.
+    composite.begin([5]);
+    expect(composite.lastSource).toBeNull();
+  });
+
+  it('is a lookup by cost without a model drafter', () => {
+    expect(new CompositeDrafter(null, [new PromptLookupDrafter()]).costClass).toBe('lookup');
   });
 
   it('switches between a real prompt lookup and the model as the text allows', async () => {
     const modelDrafter = model();
     const composite = new CompositeDrafter(modelDrafter, [new PromptLookupDrafter()], { minLength: 3, minConfidence: 0.5 });
     const passage = [11, 12, 13, 14, 15, 16, 17, 18];
+    composite.begin([...passage, 30, 31, 32]);
+    // Nothing repeats yet: the model drafts; its proposal is rejected and the target writes 11.
     await composite.propose(draftRequest([...passage, 30, 31, 32], 4));
     expect(composite.lastSource).toBe('model');
-    const proposal = await composite.propose(draftRequest([...passage, 30, 31, 32, 11, 12, 13], 4));
+    composite.accept(0, [11]);
+    // The output has come back to the passage: the lookup copies it.
+    const proposal = await composite.propose(draftRequest([...passage, 30, 31, 32, 11], 4));
     expect(composite.lastSource).toBe('prompt-lookup');
-    expect(proposal.tokens).toEqual([14, 15, 16, 17]);
+    expect(proposal.tokens).toEqual([12, 13, 14, 15]);
+    composite.accept(4, [12, 13, 14, 15, 16]);
+    expect((await composite.propose(draftRequest([...passage, 30, 31, 32, 11, 12, 13, 14, 15, 16], 4))).tokens).toEqual([17, 18, 30, 31]);
+    expect(composite.lastSource).toBe('prompt-lookup');
+    expect(modelDrafter.accepts).toEqual([
+      [0, [11]],
+      [0, [12, 13, 14, 15, 16]],
+    ]);
   });
 
   it('rejects invalid thresholds', () => {

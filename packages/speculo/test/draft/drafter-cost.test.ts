@@ -14,7 +14,9 @@ describe('drafter costs', () => {
     const emptyLookup = promptLookupCost(promptLookup);
     const emptyCache = ngramCacheCost(ngramCache);
     const composite = new CompositeDrafter(null, [promptLookup, ngramCache]);
-    await composite.propose(draftRequest(randomTokens(createRng(1), 5000, 1000), 4));
+    const prompt = randomTokens(createRng(1), 5000, 1000);
+    composite.begin(prompt);
+    await composite.propose(draftRequest(prompt, 4));
 
     const lookupCost = promptLookupCost(promptLookup);
     const cacheCost = ngramCacheCost(ngramCache);

@@ -1,4 +1,4 @@
-import type { DraftRequest, Drafter } from '../../src/draft/drafter.js';
+import type { DraftProposal, DraftRequest, Drafter } from '../../src/draft/drafter.js';
 import { createRng, type Rng } from '../../src/sampling/prng.js';
 
 /** A greedy draft request over `committed`. */
@@ -11,6 +11,12 @@ export function draftRequest(committed: readonly number[], maxTokens: number, co
     targetVocabSize: 50_000,
     continueAfter,
   };
+}
+
+/** Begins a new sequence of `committed` tokens, then asks for a greedy proposal after it. */
+export function proposeAfter(drafter: Drafter, committed: readonly number[], maxTokens: number, continueAfter?: DraftRequest['continueAfter']): Promise<DraftProposal> {
+  drafter.begin(committed);
+  return drafter.propose(draftRequest(committed, maxTokens, continueAfter));
 }
 
 /** `length` tokens drawn uniformly from [0, vocabulary). */
@@ -29,15 +35,17 @@ export interface SpeculationStats {
 }
 
 /**
- * Runs the decoder's loop against a deterministic greedy target whose output is `output`: each round the drafter
- * proposes γ tokens, the target accepts the prefix that agrees with its own continuation and adds one token, and
- * the drafter is rolled back to what was accepted — the same calls, in the same order, as the real decoder.
+ * Runs the decoder's loop against a deterministic greedy target whose output is `output`: the drafter begins with
+ * the prompt and learns the prefill's first token, then each round proposes γ tokens, the target accepts the prefix
+ * that agrees with its own continuation and adds one token, and the drafter is told what was accepted and
+ * committed — the same calls, in the same order, as the real decoder. The prefill counts as a round (a target pass).
  */
 export async function simulateGreedyTarget(drafter: Drafter, prompt: readonly number[], output: readonly number[], gamma: number): Promise<SpeculationStats> {
-  drafter.reset();
-  const committed = [...prompt];
-  let produced = 0;
-  let rounds = 0;
+  drafter.begin(prompt);
+  const committed = [...prompt, output[0]];
+  drafter.accept(0, [output[0]]);
+  let produced = 1;
+  let rounds = 1;
   let proposed = 0;
   let accepted = 0;
   while (produced < output.length) {
@@ -45,8 +53,9 @@ export async function simulateGreedyTarget(drafter: Drafter, prompt: readonly nu
     const draft = maxTokens > 0 ? (await drafter.propose(draftRequest(committed, maxTokens))).tokens : [];
     let agreeing = 0;
     while (agreeing < draft.length && draft[agreeing] === output[produced + agreeing]) agreeing++;
-    drafter.rollback(committed.length + agreeing, null);
-    for (let i = 0; i <= agreeing; i++) committed.push(output[produced + i]);
+    const roundTokens = output.slice(produced, produced + agreeing + 1);
+    drafter.accept(agreeing, roundTokens);
+    committed.push(...roundTokens);
     produced += agreeing + 1;
     rounds++;
     proposed += draft.length;

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { NgramCache } from '../../src/draft/lookup/ngram-cache.js';
 import { NgramCacheDrafter } from '../../src/draft/lookup/ngram-cache-drafter.js';
-import { draftRequest } from './lookup-test-support.js';
+import { draftRequest, proposeAfter } from './lookup-test-support.js';
 
 describe('NgramCacheDrafter', () => {
   it('learns from one generation and proposes in the next', async () => {
     const drafter = new NgramCacheDrafter(new NgramCache({ maxBytes: 1 << 20, minCount: [1], minShare: [0.5] }));
     const firstOutput = [1, 2, 3, 4, 5, 6, 7, 8];
-    // Generation 1: the decoder proposes as tokens get committed; the engine reports the final tokens.
-    for (let length = 1; length < firstOutput.length; length++) await drafter.propose(draftRequest(firstOutput.slice(0, length), 3));
-    drafter.observe(firstOutput);
-    drafter.reset();
+    // Generation 1: the decoder proposes each round, then reports the token the round committed.
+    drafter.begin(firstOutput.slice(0, 1));
+    for (let length = 1; length < firstOutput.length; length++) {
+      await drafter.propose(draftRequest(firstOutput.slice(0, length), 3));
+      drafter.accept(0, [firstOutput[length]!]);
+    }
     // Generation 2 starts with a different prompt that ends like generation 1 began.
-    const proposal = await drafter.propose(draftRequest([40, 41, 1, 2, 3], 4));
+    const proposal = await proposeAfter(drafter, [40, 41, 1, 2, 3], 4);
     expect(proposal.tokens).toEqual([4, 5, 6, 7]);
     expect(proposal.probabilities).toEqual([null, null, null, null]);
     expect(proposal.forwardPasses).toBe(0);
@@ -22,22 +24,25 @@ describe('NgramCacheDrafter', () => {
   it('needs repeated evidence under the default thresholds', async () => {
     const drafter = new NgramCacheDrafter(new NgramCache({ maxBytes: 1 << 20 }));
     const answer = [90, 91, 92, 93, 94, 95, 96];
-    drafter.observe(answer);
-    drafter.reset();
-    expect((await drafter.propose(draftRequest([90, 91, 92, 93], 3))).tokens).toEqual([]);
-    drafter.reset();
-    drafter.observe(answer);
-    drafter.reset();
-    expect((await drafter.propose(draftRequest([90, 91, 92, 93], 3))).tokens).toEqual([94, 95, 96]);
+    // A generation that commits the answer, after a one-token prompt.
+    const commitAnswer = () => {
+      drafter.begin(answer.slice(0, 1));
+      drafter.accept(0, answer.slice(1));
+    };
+    commitAnswer();
+    expect((await proposeAfter(drafter, [90, 91, 92, 93], 3)).tokens).toEqual([]);
+    commitAnswer();
+    expect((await proposeAfter(drafter, [90, 91, 92, 93], 3)).tokens).toEqual([94, 95, 96]);
   });
 
   it('learns each committed token once however often it is proposed from', async () => {
     const cache = new NgramCache({ maxBytes: 1 << 20, minCount: [1], minShare: [0] });
     const drafter = new NgramCacheDrafter(cache);
     const committed = [5, 6, 7];
+    drafter.begin(committed);
     await drafter.propose(draftRequest(committed, 2));
     await drafter.propose(draftRequest(committed, 2));
-    drafter.rollback(3, null);
+    drafter.accept(0, [8]);
     committed.push(8);
     await drafter.propose(draftRequest(committed, 2));
     expect(cache.predict([5, 6, 7])).toMatchObject({ token: 8, total: 1 });
@@ -47,18 +52,21 @@ describe('NgramCacheDrafter', () => {
   it('respects maxTokens, maxProposal and continueAfter', async () => {
     const cache = new NgramCache({ maxBytes: 1 << 20, minCount: [1], minShare: [0.5] });
     cache.learn([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect((await new NgramCacheDrafter(cache).propose(draftRequest([1, 2], 3))).tokens).toEqual([3, 4, 5]);
-    expect((await new NgramCacheDrafter(cache, { maxProposal: 2 }).propose(draftRequest([1, 2], 5))).tokens).toEqual([3, 4]);
-    const stopped = await new NgramCacheDrafter(cache).propose(draftRequest([1, 2], 5, (position) => position < 2));
+    expect((await proposeAfter(new NgramCacheDrafter(cache), [1, 2], 3)).tokens).toEqual([3, 4, 5]);
+    expect((await proposeAfter(new NgramCacheDrafter(cache, { maxProposal: 2 }), [1, 2], 5)).tokens).toEqual([3, 4]);
+    const stopped = await proposeAfter(new NgramCacheDrafter(cache), [1, 2], 5, (position) => position < 2);
     expect(stopped).toMatchObject({ tokens: [3, 4, 5], stoppedEarly: true });
   });
 
-  it('keeps the statistics across reset and drops them on dispose', async () => {
+  it('keeps the statistics across a new begin and drops them on dispose', async () => {
     const cache = new NgramCache({ maxBytes: 1 << 20, minCount: [1], minShare: [0.5] });
     const drafter = new NgramCacheDrafter(cache);
-    drafter.observe([1, 2, 3]);
-    drafter.reset();
+    drafter.begin([1, 2]);
+    drafter.accept(0, [3]);
+    drafter.begin([9]);
     expect(cache.size).toBeGreaterThan(0);
+    expect((await drafter.propose(draftRequest([9], 2))).tokens).toEqual([]);
+    expect((await proposeAfter(drafter, [1], 2)).tokens).toEqual([2, 3]);
     drafter.dispose();
     expect(cache.size).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { SpeculativeDecoder, type DecodeRequest } from '../../src/decode/speculative-decoder.js';
-import type { GenerationResult, StreamEvent, TokenEvent } from '../../src/decode/types.js';
+import type { GenerationResult, StreamEvent, TokenEvent } from '../../src/types/index.js';
 import type { Drafter, DraftRequest } from '../../src/draft/drafter.js';
 import { ModelDrafter } from '../../src/draft/model-drafter.js';
 import { CausalLmRunner } from '../../src/models/causal-lm-runner.js';
@@ -93,12 +93,13 @@ export function scriptedDecoder(options: ScriptedDecoderOptions = {}): ScriptedD
   const draft = options.draft ? fake('draft', options.draft, options.draftCorrupt) : null;
   const record = (inner: Drafter): Drafter => ({
     kind: inner.kind,
+    costClass: inner.costClass,
+    begin: (promptIds) => inner.begin(promptIds),
     propose: (request) => {
       draftRequests.push({ ...request, committed: [...request.committed] });
       return inner.propose(request);
     },
-    rollback: (validLength, batch) => inner.rollback(validLength, batch),
-    reset: () => inner.reset(),
+    accept: (acceptedCount, committedTokens) => inner.accept(acceptedCount, committedTokens),
     dispose: () => inner.dispose(),
   });
   const decoder = new SpeculativeDecoder({
@@ -106,7 +107,6 @@ export function scriptedDecoder(options: ScriptedDecoderOptions = {}): ScriptedD
     eosTokenIds: new Set([eosTokenId]),
     maxSequenceLength: options.maxSequenceLength ?? 4096,
     decode: options.decode ?? letterText,
-    gpuDevice: null,
     ...(options.yieldToEventLoop ? { yieldToEventLoop: options.yieldToEventLoop } : {}),
   });
   return {

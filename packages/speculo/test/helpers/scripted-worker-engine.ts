@@ -1,7 +1,6 @@
+import type { GenerateOptions, GenerationResult } from '../../src/types/index.js';
 import { expose } from 'comlink';
-import type { GenerateOptions } from '../../src/api/validate-options.js';
 import { createSpeculo, type SpeculoEngine } from '../../src/client/speculo-engine.js';
-import type { GenerationResult } from '../../src/decode/types.js';
 import { installErrorTransfer } from '../../src/worker/error-transfer.js';
 import { OperationSlot } from '../../src/worker/operation-slot.js';
 import type { WorkerEvent } from '../../src/worker/worker-engine.js';

@@ -1,7 +1,7 @@
+import type { DeviceProfileKey } from '../../src/types/index.js';
 import { describe, expect, it } from 'vitest';
 import { calibrateProfile, type CalibratedRunner } from '../../src/models/calibrate-profile.js';
 import type { ForwardLogits } from '../../src/models/causal-lm-runner.js';
-import type { DeviceProfileKey } from '../../src/schedule/device-profile.js';
 
 const key: DeviceProfileKey = { adapter: null, backend: 'wasm', target: 't', draft: 'd', dtype: 'fp32/fp32' };
 
@@ -33,8 +33,8 @@ class SimulatedDevice {
         this.length += tokens.length;
         return { data: new Float32Array(0), rows: 1, vocabSize: 0 };
       },
-      truncate(keep: number) {
-        this.length = Math.min(this.length, keep);
+      rollbackTo(length: number) {
+        this.length = Math.min(this.length, length);
       },
       reset() {
         this.length = 0;
@@ -44,7 +44,7 @@ class SimulatedDevice {
 }
 
 function calibrate(device: SimulatedDevice, withDraft = true, onStep?: (done: number, total: number) => void) {
-  return calibrateProfile(key, device.runner(10, 1), withDraft ? device.runner(0.5, 0) : null, { gpuDevice: null, now: () => device.time, onStep });
+  return calibrateProfile(key, device.runner(10, 1), withDraft ? device.runner(0.5, 0) : null, { now: () => device.time, onStep });
 }
 
 describe('calibrateProfile', () => {
@@ -59,7 +59,7 @@ describe('calibrateProfile', () => {
     // other, this flattens the curve (early short lengths slow, late long ones fast) and isotonic pooling erases
     // the slope. A short warm-up leaves drift to the alternating order.
     const device = new SimulatedDevice((pass) => 1 + 2 * Math.exp(-pass / 8));
-    const profile = await calibrateProfile(key, device.runner(10, 1), device.runner(0.5, 0), { gpuDevice: null, now: () => device.time, warmUpMs: 100 });
+    const profile = await calibrateProfile(key, device.runner(10, 1), device.runner(0.5, 0), { now: () => device.time, warmUpMs: 100 });
     const curve = profile.targetVerifyMs;
     const slope = (curve[8]! - curve[0]!) / 8;
     expect(slope).toBeGreaterThan(0.8);
@@ -74,7 +74,6 @@ describe('calibrateProfile', () => {
     const steps: [number, number, number][] = [];
     const device = new SimulatedDevice(() => 1);
     await calibrateProfile(key, device.runner(10, 1), device.runner(0.5, 0), {
-      gpuDevice: null,
       now: () => device.time,
       warmUpMs: 2000,
       onStep: (done, total) => steps.push([done, total, device.time]),
@@ -89,7 +88,7 @@ describe('calibrateProfile', () => {
 
   it('fills the context through prefill, never asking for logits at every context position', async () => {
     const device = new SimulatedDevice(() => 1);
-    await calibrateProfile(key, device.runner(10, 1), device.runner(0.5, 0), { gpuDevice: null, now: () => device.time, contextTokens: 64 });
+    await calibrateProfile(key, device.runner(10, 1), device.runner(0.5, 0), { now: () => device.time, contextTokens: 64 });
     expect(device.forwardLengths.length).toBeGreaterThan(0);
     expect(Math.max(...device.forwardLengths)).toBeLessThanOrEqual(9);
   });
@@ -98,7 +97,7 @@ describe('calibrateProfile', () => {
     const profile = await calibrate(new SimulatedDevice(() => 1), false);
     expect(profile.draftStepMs).toBe(0);
     const device = new SimulatedDevice(() => 1);
-    await expect(calibrateProfile(key, device.runner(1, 1), null, { gpuDevice: null, maxVerifyTokens: 1 })).rejects.toThrow(/maxVerifyTokens/);
+    await expect(calibrateProfile(key, device.runner(1, 1), null, { maxVerifyTokens: 1 })).rejects.toThrow(/maxVerifyTokens/);
   });
 });
 
@@ -141,7 +140,7 @@ describe('calibrateProfile with an abort signal', () => {
     ['during the timed passes', 30],
   ])('stops %s with an AbortError, runs no further pass and resets both runners', async (_, abortAfter) => {
     const { device, signal, resets, target, draft } = abortableSetup(abortAfter);
-    await expectAborted(calibrateProfile(key, target, draft, { gpuDevice: null, now: () => device.time, warmUpMs: 0, signal }));
+    await expectAborted(calibrateProfile(key, target, draft, { now: () => device.time, warmUpMs: 0, signal }));
     expect(signal.aborted).toBe(true);
     expect(device.forwardLengths).toHaveLength(abortAfter);
     // Once before filling the context, once on the way out.
@@ -154,7 +153,7 @@ describe('calibrateProfile with an abort signal', () => {
     const { device, signal, resets, target } = abortableSetup(Infinity, false);
     signal.aborted = true;
     const steps: number[] = [];
-    await expectAborted(calibrateProfile(key, target, null, { gpuDevice: null, now: () => device.time, signal, onStep: (done) => steps.push(done) }));
+    await expectAborted(calibrateProfile(key, target, null, { now: () => device.time, signal, onStep: (done) => steps.push(done) }));
     expect(device.forwardLengths).toEqual([]);
     expect(steps).toEqual([]);
     expect(resets.target).toBe(2);
@@ -163,7 +162,7 @@ describe('calibrateProfile with an abort signal', () => {
 
   it('measures as before while the signal stays unaborted', async () => {
     const { device, signal, resets, target, draft } = abortableSetup(Infinity);
-    const profile = await calibrateProfile(key, target, draft, { gpuDevice: null, now: () => device.time, signal });
+    const profile = await calibrateProfile(key, target, draft, { now: () => device.time, signal });
     expect(signal.aborted).toBe(false);
     expect(profile.targetVerifyMs).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18]);
     expect(profile.draftStepMs).toBe(0.5);

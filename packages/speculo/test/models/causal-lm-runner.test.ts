@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UnsupportedModelError } from '../../src/errors.js';
-import { CausalLmRunner, logitsRow, prefillChunkTokens } from '../../src/models/causal-lm-runner.js';
+import { CausalLmRunner, prefillChunkTokens } from '../../src/models/causal-lm-runner.js';
+import { logitsRow } from '../../src/sampling/logits-processing.js';
 import { fakeCausalLM, fakeDecoderSession, float32ToFloat16Bits, type FakeDecoderSpec } from '../helpers/fake-decoder-session.js';
 
 /** A deterministic "language model": the next token depends on the last two tokens of the context. */
@@ -28,7 +29,7 @@ describe('CausalLmRunner.prefill', () => {
     expect(runner.length).toBe(prompt.length);
     expect(logits.rows).toBe(1);
     expect(logits.vocabSize).toBe(512);
-    expect(Array.from(logitsRow(logits, 0))).toEqual(Array.from(fake.expectedRow(prompt)));
+    expect(Array.from(logitsRow(logits.data, 0, logits.vocabSize))).toEqual(Array.from(fake.expectedRow(prompt)));
   });
 
   it('returns the same row as one whole-prompt pass, and decoding continues from the same cache', async () => {

@@ -1,7 +1,8 @@
+import type { DeviceProfileKey } from '../../src/types/index.js';
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { ProfileStore } from '../../src/runtime/profile-store.js';
-import { buildProfile, type DeviceProfileKey } from '../../src/schedule/device-profile.js';
+import { buildProfile } from '../../src/schedule/device-profile.js';
 
 const key: DeviceProfileKey = { adapter: null, backend: 'wasm', target: 'org/target', draft: 'org/draft', dtype: 'fp32/fp32' };
 const profile = buildProfile(

@@ -1,6 +1,7 @@
+import type { DeviceProfileKey } from '../../src/types/index.js';
 import { describe, expect, it } from 'vitest';
 import { SpeculoError } from '../../src/errors.js';
-import { buildProfile, InvalidDeviceProfileError, parseDeviceProfile, profileKeyId, summarizeSamples, type DeviceProfileKey } from '../../src/schedule/device-profile.js';
+import { buildProfile, InvalidDeviceProfileError, parseDeviceProfile, profileKeyId, summarizeSamples } from '../../src/schedule/device-profile.js';
 import { isotonicNonDecreasing } from '../../src/schedule/isotonic.js';
 
 const key: DeviceProfileKey = {

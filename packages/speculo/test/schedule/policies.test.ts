@@ -1,21 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { createAdaptivePolicy, createHeuristicPolicy, createStaticPolicy, type RoundObservation, type SchedulePolicy } from '../../src/schedule/policies.js';
-import { flatGpu, profileOf, simulate, type SyntheticDevice } from './synthetic.js';
+import { createAdaptivePolicy, createHeuristicPolicy, createStaticPolicy, type SchedulePolicy } from '../../src/schedule/policies.js';
+import { FallbackController } from '../../src/schedule/fallback.js';
+import { RoundController } from '../../src/schedule/speculation-controller.js';
+import { roundDecisionOf, type RoundDecision, type RoundPlan, type RoundReport } from '../../src/types/round.js';
+import { flatGpu, profileOf, reportOf, simulate, type RoundOutcome, type SyntheticDevice } from './synthetic.js';
 
-function round(drafted: number, accepted: number, extra: Partial<RoundObservation> = {}): RoundObservation {
-  return { drafted, accepted, draftMs: drafted * 2, verifyMs: 20, stoppedEarly: false, confidences: Array<number>(drafted).fill(0.5), ...extra };
+function round(drafted: number, accepted: number, extra: Partial<RoundOutcome> = {}, plan: RoundPlan | null = null): RoundReport {
+  return reportOf(plan, { drafted, accepted, draftMs: drafted * 2, verifyMs: 20, ...extra });
 }
 
 describe('createStaticPolicy', () => {
   it('plans the same γ every round and records why each round stopped drafting', () => {
     const policy = createStaticPolicy(4);
-    const observations = [round(4, 2), round(2, 2, { stoppedEarly: true }), round(1, 0, { outputLimited: true }), round(3, 1)];
-    for (const observation of observations) {
-      expect(policy.nextRound()).toEqual({ gamma: 4, mode: 'speculate' });
-      policy.observeRound(observation);
-    }
-    expect(policy.decisions().map((d) => d.stopReason)).toEqual(['gamma-reached', 'low-confidence', 'output-limit', 'none']);
-    expect(policy.decisions()[0]).toEqual({
+    const controller = new RoundController(policy);
+    const outcomes: [number, number, Partial<RoundOutcome>][] = [
+      [4, 2, {}],
+      [2, 2, { stoppedEarly: true }],
+      [1, 0, { outputLimited: true }],
+      [3, 1, {}],
+    ];
+    const decisions: (RoundDecision | null)[] = [];
+    outcomes.forEach(([drafted, accepted, extra], i) => {
+      expect(policy.choose()).toEqual({ gamma: 4, projectedSpeedup: null });
+      const plan = controller.plan();
+      expect(plan).toEqual({ gamma: 4, mode: 'speculate', projectedSpeedup: null, fallbackState: 'speculating' });
+      const report = round(drafted, accepted, { ...extra, round: i + 1 }, plan);
+      controller.observeRound(report);
+      decisions.push(roundDecisionOf(report));
+    });
+    expect(decisions.map((d) => d?.stopReason)).toEqual(['gamma-reached', 'low-confidence', 'output-limit', 'none']);
+    expect(decisions[0]).toEqual({
       round: 1,
       gamma: 4,
       mode: 'speculate',
@@ -26,20 +40,23 @@ describe('createStaticPolicy', () => {
       fallbackState: 'speculating',
     });
     expect(policy.continueAfter).toBeUndefined();
+    expect(controller.continueAfter).toBeUndefined();
   });
 
   it('with γ = 0 decodes with the target alone', () => {
-    const policy = createStaticPolicy(0);
-    expect(policy.nextRound()).toEqual({ gamma: 0, mode: 'target-only' });
-    policy.observeRound(round(0, 0));
-    expect(policy.decisions()[0].stopReason).toBe('none');
+    const controller = new RoundController(createStaticPolicy(0));
+    const plan = controller.plan();
+    expect(plan).toEqual({ gamma: 0, mode: 'target-only', projectedSpeedup: null, fallbackState: 'speculating' });
+    const report = round(0, 0, {}, plan);
+    controller.observeRound(report);
+    expect(roundDecisionOf(report)?.stopReason).toBe('none');
   });
 
-  it('needs a plan before an observation', () => {
-    const policy = createStaticPolicy(2);
-    expect(() => policy.observeRound(round(2, 1))).toThrow(/nextRound/);
-    policy.nextRound();
-    expect(() => policy.observeRound(round(2, 3))).toThrow(RangeError);
+  it('refuses impossible rounds', () => {
+    const controller = new RoundController(createStaticPolicy(2));
+    const plan = controller.plan();
+    expect(() => controller.observeRound(round(2, 3, {}, plan))).toThrow(RangeError);
+    expect(() => createStaticPolicy(-1)).toThrow(RangeError);
   });
 });
 
@@ -67,23 +84,25 @@ describe('createHeuristicPolicy', () => {
       [2, 2],
     ];
     let expected = 4;
+    const gammas: number[] = [];
     for (const [drafted, accepted] of outcomes) {
-      expect(policy.nextRound().gamma).toBe(expected);
+      gammas.push(policy.choose().gamma);
+      expect(gammas.at(-1)).toBe(expected);
       policy.observeRound(round(drafted, accepted));
       expected = transformersNext(expected, accepted, drafted);
     }
-    expect(policy.decisions().map((d) => d.gamma)).toEqual([4, 6, 8, 7, 6, 5, 4, 3, 2, 1, 1, 3, 2]);
+    expect(gammas).toEqual([4, 6, 8, 7, 6, 5, 4, 3, 2, 1, 1, 3, 2]);
   });
 
   it('counts a round cut short as fully accepted when everything drafted was, caps at max, and skips empty rounds', () => {
     const policy = createHeuristicPolicy(4, 7);
-    policy.nextRound();
+    policy.choose();
     policy.observeRound(round(2, 2, { stoppedEarly: true }));
-    expect(policy.nextRound().gamma).toBe(6);
+    expect(policy.choose().gamma).toBe(6);
     policy.observeRound(round(6, 6));
-    expect(policy.nextRound().gamma).toBe(7);
+    expect(policy.choose().gamma).toBe(7);
     policy.observeRound(round(0, 0, { outputLimited: true }));
-    expect(policy.nextRound().gamma).toBe(7);
+    expect(policy.choose().gamma).toBe(7);
     expect(() => createHeuristicPolicy(0)).toThrow(RangeError);
     expect(() => createHeuristicPolicy(8, 4)).toThrow(RangeError);
   });
@@ -92,14 +111,17 @@ describe('createHeuristicPolicy', () => {
 describe('createAdaptivePolicy', () => {
   it('records its projection and state, and offers an in-round stop rule unless told not to', () => {
     const policy = createAdaptivePolicy({ profile: profileOf(flatGpu) });
-    const plan = policy.nextRound();
+    const controller = new RoundController(policy);
+    const plan = controller.plan();
     expect(plan.mode).toBe('speculate');
     expect(plan.gamma).toBeGreaterThanOrEqual(1);
-    policy.observeRound(round(plan.gamma, 1));
-    const [decision] = policy.decisions();
+    const report = round(plan.gamma, 1, {}, plan);
+    controller.observeRound(report);
+    const decision = roundDecisionOf(report)!;
     expect(decision.projectedSpeedup).toBeGreaterThan(1);
     expect(decision.fallbackState).toBe('speculating');
     expect(typeof policy.continueAfter).toBe('function');
+    expect(typeof controller.continueAfter).toBe('function');
     expect(createAdaptivePolicy({ profile: profileOf(flatGpu), earlyStop: 'off' }).continueAfter).toBeUndefined();
   });
 
@@ -107,14 +129,13 @@ describe('createAdaptivePolicy', () => {
     const policy = createAdaptivePolicy({ profile: profileOf(flatGpu), earlyStop: 'off' });
     const gammaAfter = (drafted: (gamma: number) => [number, number], rounds: number): number => {
       for (let i = 0; i < rounds; i++) {
-        const { gamma } = policy.nextRound();
+        const { gamma } = policy.choose();
         const [d, a] = drafted(gamma);
         policy.observeRound(round(d, a));
       }
-      return policy.nextRound().gamma;
+      return policy.choose().gamma;
     };
     const good = gammaAfter((gamma) => [gamma, gamma], 30);
-    policy.observeRound(round(0, 0));
     const poor = gammaAfter((gamma) => [gamma, Math.min(gamma, 1)], 30);
     expect(good).toBeGreaterThanOrEqual(10);
     expect(poor).toBeLessThanOrEqual(2);
@@ -124,8 +145,7 @@ describe('createAdaptivePolicy', () => {
     const policy = createAdaptivePolicy({ profile: profileOf(flatGpu) });
     // 0.9 for 200 rounds' worth of output, then a draft that is never right, then 0.9 again.
     const phase = (outputIndex: number) => (outputIndex < 600 ? 0.9 : outputIndex < 1100 ? 0 : 0.9);
-    simulate(policy, { device: flatGpu, acceptance: phase, rounds: 1200, seed: 3 });
-    const decisions = policy.decisions();
+    const { decisions } = simulate(new RoundController(policy, new FallbackController()), { device: flatGpu, acceptance: phase, rounds: 1200, seed: 3 });
     const firstFallback = decisions.findIndex((d) => d.fallbackState === 'fallback');
     expect(firstFallback).toBeGreaterThan(0);
     expect(decisions.slice(firstFallback).some((d) => d.mode === 'probe')).toBe(true);
@@ -140,8 +160,12 @@ describe('createAdaptivePolicy', () => {
     const midrange: SyntheticDevice = { draftStepMs: 3, verifyMs: (tokens) => 20 + 3 * (tokens - 1) };
     const policy = createAdaptivePolicy({ profile: profileOf(midrange) });
     const recoveredAt = 1000;
-    simulate(policy, { device: midrange, acceptance: (outputIndex) => (outputIndex < 400 || outputIndex >= recoveredAt ? 0.9 : 0), rounds: 1200, seed: 2 });
-    const decisions = policy.decisions();
+    const { decisions } = simulate(new RoundController(policy, new FallbackController()), {
+      device: midrange,
+      acceptance: (outputIndex) => (outputIndex < 400 || outputIndex >= recoveredAt ? 0.9 : 0),
+      rounds: 1200,
+      seed: 2,
+    });
     let output = 0;
     const firstRecoveredRound = decisions.findIndex((d) => (output += d.accepted + 1) >= recoveredAt);
     const resumed = decisions.findIndex((d, i) => i > firstRecoveredRound && d.fallbackState === 'speculating');

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/sampling/prng.js';
+import { FallbackController } from '../../src/schedule/fallback.js';
 import { createAdaptivePolicy, createStaticPolicy } from '../../src/schedule/policies.js';
-import { flatGpu, profileOf, simulate, steepCpu, type SimulationSetup, type SyntheticDevice } from './synthetic.js';
+import { RoundController } from '../../src/schedule/speculation-controller.js';
+import type { RoundDecision } from '../../src/types/round.js';
+import { flatGpu, profileOf, reportOf, simulate, steepCpu, type SimulationSetup, type SyntheticDevice } from './synthetic.js';
 
 /** Between the two: verifying 8 tokens costs twice a single token. */
 const midrange: SyntheticDevice = { draftStepMs: 3, verifyMs: (tokens) => 20 + 3 * (tokens - 1) };
@@ -58,11 +61,11 @@ describe('adaptive schedule in simulation', () => {
     const targetOnly = simulate(createStaticPolicy(0), setup).tokensPerMs;
     const best = bestStatic(setup);
     expect(best.gamma).toBe(0);
-    const { policy, result } = adaptive(setup);
+    const { result } = adaptive(setup);
     // Probes cost a little speculation now and then: 3 rounds per probe, probes at most every 8..256 rounds.
     expect(result.tokensPerMs).toBeGreaterThanOrEqual(0.98 * targetOnly);
     expect(result.tokensPerMs).toBeGreaterThan(simulate(createStaticPolicy(1), setup).tokensPerMs);
-    const targetOnlyRounds = policy.decisions().filter((decision) => decision.mode === 'target-only').length;
+    const targetOnlyRounds = result.decisions.filter((decision) => decision.mode === 'target-only').length;
     expect(targetOnlyRounds).toBeGreaterThan(0.95 * rounds);
   });
 
@@ -72,7 +75,7 @@ describe('adaptive schedule in simulation', () => {
     const withoutStop = adaptive(setup(), 'off').result.tokensPerMs;
     expect(withStop.result.tokensPerMs).toBeGreaterThan(1.1 * withoutStop);
     expect(withStop.result.tokensPerMs).toBeGreaterThan(1.05 * bestStatic(setup()).tokensPerMs);
-    expect(withStop.policy.decisions().some((decision) => decision.stopReason === 'low-confidence')).toBe(true);
+    expect(withStop.result.decisions.some((decision) => decision.stopReason === 'low-confidence')).toBe(true);
   });
 
   it('a noisy, stepped profile of a linear device: the convex reading keeps drafting to the planned γ and wins', () => {
@@ -96,12 +99,21 @@ describe('adaptive schedule in simulation', () => {
     const learning = adaptive(setup);
     expect(learning.result.tokensPerMs).toBeGreaterThanOrEqual(0.95 * best.tokensPerMs);
     expect(learning.policy.cost.roundOverheadMs(0)).toBeCloseTo(3, 6);
-    // The same policy told nothing of the rounds' wall time plans shorter and ends up slower.
+    // The same policy told nothing of the rounds' wall time (only of the passes and the cut) plans shorter and ends up slower.
     const blind = createAdaptivePolicy({ profile: profileOf(device) });
-    const blindResult = simulate({ ...blind, observeRound: (record) => blind.observeRound({ ...record, roundMs: undefined }) } as typeof blind, setup);
+    const blindResult = simulate(
+      {
+        ...blind,
+        observeRound: (report) => {
+          const { draftMs, verifyMs, rollbackMs } = report.timings;
+          blind.observeRound({ ...report, timings: { ...report.timings, roundMs: draftMs + verifyMs + rollbackMs } });
+        },
+      },
+      setup,
+    );
     expect(learning.result.tokensPerMs).toBeGreaterThan(blindResult.tokensPerMs);
-    const meanGamma = (policy: typeof blind) => policy.decisions().reduce((sum, d) => sum + d.gamma, 0) / rounds;
-    expect(meanGamma(learning.policy)).toBeGreaterThan(meanGamma(blind));
+    const meanGamma = (decisions: RoundDecision[]) => decisions.reduce((sum, d) => sum + d.gamma, 0) / rounds;
+    expect(meanGamma(learning.result.decisions)).toBeGreaterThan(meanGamma(blindResult.decisions));
   });
 
   it('a draft that gains 6 %, on a WASM-like device: keeps speculating instead of hiding in fallback', () => {
@@ -110,7 +122,7 @@ describe('adaptive schedule in simulation', () => {
     // every few dozen rounds.
     const curve = [4.69, 5.05, 5.9, 6.73, 7.31, 7.9, 8.53, 9.13, 9.82];
     const device: SyntheticDevice = { draftStepMs: 0.89, verifyMs: (tokens) => curve[Math.min(tokens, 9) - 1]!, rollbackMs: 0.46, engineMsPerRound: 0.48 };
-    const targetOnlyShare = (policy: ReturnType<typeof createAdaptivePolicy>) => policy.decisions().filter((d) => d.mode === 'target-only').length / rounds;
+    const targetOnlyShare = (decisions: RoundDecision[]) => decisions.filter((d) => d.mode === 'target-only').length / rounds;
     let share = 0;
     let hastyShare = 0;
     for (const seed of [1, 2, 3, 4]) {
@@ -119,12 +131,13 @@ describe('adaptive schedule in simulation', () => {
       expect(best.gamma).toBe(1);
       expect(best.tokensPerMs).toBeGreaterThan(1.04 * simulate(createStaticPolicy(0), setup).tokensPerMs);
       const policy = createAdaptivePolicy({ profile: profileOf(device) });
-      expect(simulate(policy, setup).tokensPerMs).toBeGreaterThanOrEqual(0.97 * best.tokensPerMs);
-      share += targetOnlyShare(policy) / 4;
+      const result = simulate(new RoundController(policy, new FallbackController()), setup);
+      expect(result.tokensPerMs).toBeGreaterThanOrEqual(0.97 * best.tokensPerMs);
+      share += targetOnlyShare(result.decisions) / 4;
       // The verdict on the fast 8-round estimate, with fixed 3-round probes, as before.
-      const hasty = createAdaptivePolicy({ profile: profileOf(device), verdictHalfLifeRounds: 8, fallback: { enterAfterRounds: 3, maxProbeRounds: 3 } });
-      simulate(hasty, setup);
-      hastyShare += targetOnlyShare(hasty) / 4;
+      const hasty = createAdaptivePolicy({ profile: profileOf(device), verdictHalfLifeRounds: 8 });
+      const hastyResult = simulate(new RoundController(hasty, new FallbackController({ enterAfterRounds: 3, maxProbeRounds: 3 })), setup);
+      hastyShare += targetOnlyShare(hastyResult.decisions) / 4;
     }
     // Measured: 9 % of rounds in fallback, against 26 % before.
     expect(share).toBeLessThan(0.15);
@@ -135,22 +148,27 @@ describe('adaptive schedule in simulation', () => {
     // γ = 1 at α = 0.2 gains 0.2 tokens for 0.5 + 0.4 ms: worth it on paper (1.2 / 5.9 > 1 / 5), not once every
     // speculative round also pays 1 ms to cut the caches back.
     const device: SyntheticDevice = { draftStepMs: 0.5, verifyMs: (tokens) => 5 + 0.4 * (tokens - 1) };
-    const policy = createAdaptivePolicy({ profile: profileOf(device) });
+    const controller = new RoundController(createAdaptivePolicy({ profile: profileOf(device) }), new FallbackController());
     const rng = createRng(3);
     let speculated = 0;
     for (let round = 0; round < 400; round++) {
-      const { gamma } = policy.nextRound();
+      const plan = controller.plan();
+      const { gamma } = plan;
       if (round >= 200 && gamma > 0) speculated++;
       const accepted = gamma > 0 && rng.next() < 0.2 ? 1 : 0;
-      policy.observeRound({
-        drafted: Math.min(gamma, 1),
-        accepted: Math.min(accepted, gamma),
-        draftMs: 0.5 * Math.min(gamma, 1),
-        verifyMs: device.verifyMs(Math.min(gamma, 1) + 1),
-        stoppedEarly: gamma > 1,
-        confidences: gamma > 0 ? [0.2] : [],
-        rollbackMs: 1,
-      });
+      const drafted = Math.min(gamma, 1);
+      controller.observeRound(
+        reportOf(plan, {
+          round: round + 1,
+          drafted,
+          accepted: Math.min(accepted, gamma),
+          draftMs: 0.5 * drafted,
+          verifyMs: device.verifyMs(drafted + 1),
+          stoppedEarly: gamma > 1,
+          confidences: gamma > 0 ? [0.2] : [],
+          rollbackMs: drafted > 0 ? 1 : 0,
+        }),
+      );
     }
     // Only fallback probes speculate in the second half.
     expect(speculated).toBeLessThan(40);

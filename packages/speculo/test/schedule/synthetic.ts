@@ -1,5 +1,8 @@
+import { roundReport } from '../helpers/round-report.js';
 import { createRng } from '../../src/sampling/prng.js';
 import type { SchedulePolicy } from '../../src/schedule/policies.js';
+import { RoundController } from '../../src/schedule/speculation-controller.js';
+import { roundDecisionOf, type RoundDecision, type RoundPlan, type RoundReport } from '../../src/types/round.js';
 
 /** A device: the true cost of draft steps and verify passes. */
 export interface SyntheticDevice {
@@ -41,18 +44,51 @@ export interface SimulationResult {
   tokens: number;
   ms: number;
   tokensPerMs: number;
+  /** Every round's decision, in order, numbered from 1. */
+  decisions: RoundDecision[];
 }
 
+/** What a round did, as a test states it; the rest of the {@link RoundReport} gets plain defaults. */
+export interface RoundOutcome {
+  drafted: number;
+  accepted: number;
+  /** Default 1. */
+  round?: number;
+  draftMs?: number;
+  verifyMs?: number;
+  /** Default 0. */
+  rollbackMs?: number;
+  /** Default: the passes and the cut, with nothing around them. */
+  roundMs?: number;
+  stoppedEarly?: boolean;
+  outputLimited?: boolean;
+  /** Default 0.5 for each drafted token. */
+  confidences?: readonly number[];
+}
+
+/** The {@link RoundReport} of a round planned as `plan` (null: unplanned) that went as `outcome` says. */
+export function reportOf(plan: RoundPlan | null, outcome: RoundOutcome): RoundReport {
+  const { drafted, ...timings } = outcome;
+  return roundReport({ ...timings, plan, proposal: drafted, mode: drafted === 0 ? 'target-only' : (plan?.mode ?? 'speculate') });
+}
+
+/** What the decoder drives each round: a {@link RoundController}, or anything shaped like one. */
+export type RoundDriver = Pick<RoundController, 'plan' | 'continueAfter' | 'observeRound'>;
+
 /**
- * Runs a policy against a device and a known acceptance, the way the decoder drives it: plan, draft (asking
- * `continueAfter` after each token but the last), verify, report. Accept/reject is drawn from a seeded generator.
+ * Runs a schedule against a device and a known acceptance, the way the decoder drives it: plan, draft (asking
+ * `continueAfter` after each token but the last), verify, report. A bare policy runs inside a {@link RoundController}
+ * with the default fallback. Accept/reject is drawn from a seeded generator.
  */
-export function simulate(policy: SchedulePolicy, setup: SimulationSetup): SimulationResult {
+export function simulate(schedule: SchedulePolicy | RoundDriver, setup: SimulationSetup): SimulationResult {
+  const controller: RoundDriver = 'plan' in schedule ? schedule : new RoundController(schedule);
   const rng = createRng(setup.seed);
+  const decisions: RoundDecision[] = [];
   let tokens = 0;
   let ms = 0;
-  for (let round = 0; round < setup.rounds; round++) {
-    const { gamma } = policy.nextRound();
+  for (let round = 1; round <= setup.rounds; round++) {
+    const plan = controller.plan();
+    const { gamma } = plan;
     const confidences: number[] = [];
     let accepted = 0;
     let allAcceptedSoFar = true;
@@ -64,7 +100,7 @@ export function simulate(policy: SchedulePolicy, setup: SimulationSetup): Simula
       confidences.push(confidence);
       if (allAcceptedSoFar && acceptedHere) accepted++;
       else allAcceptedSoFar = false;
-      if (position + 1 < gamma && policy.continueAfter && !policy.continueAfter(position, confidence)) {
+      if (position + 1 < gamma && controller.continueAfter && !controller.continueAfter(position, confidence)) {
         stoppedEarly = true;
         break;
       }
@@ -76,7 +112,10 @@ export function simulate(policy: SchedulePolicy, setup: SimulationSetup): Simula
     const roundMs = draftMs + verifyMs + rollbackMs + (setup.device.engineMsPerRound ?? 0);
     tokens += accepted + 1;
     ms += roundMs;
-    policy.observeRound({ drafted, accepted, draftMs, verifyMs, stoppedEarly, confidences, rollbackMs, roundMs });
+    const report = reportOf(plan, { round, drafted, accepted, draftMs, verifyMs, rollbackMs, roundMs, stoppedEarly, confidences });
+    controller.observeRound(report);
+    const decision = roundDecisionOf(report);
+    if (decision) decisions.push(decision);
   }
-  return { tokens, ms, tokensPerMs: tokens / ms };
+  return { tokens, ms, tokensPerMs: tokens / ms, decisions };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LoadProgress } from '../../src/api/types.js';
+import type { LoadProgress } from '../../src/types/index.js';
 import { ProgressRelay } from '../../src/worker/progress-relay.js';
 
 const step = (loaded: number): LoadProgress => ({ model: 'profile', name: 'p', file: 'device-profile', status: 'calibrate', loaded, total: 3 });

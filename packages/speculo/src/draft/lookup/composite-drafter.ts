@@ -1,4 +1,4 @@
-import type { GpuCopyBatch } from '../../kv/gpu-copy-batch.js';
+import type { DraftCostClass } from '../../types/index.js';
 import type { DraftProposal, DraftRequest, Drafter } from '../drafter.js';
 import { applyContinueAfter, lookupProposal } from './lookup-proposal.js';
 
@@ -16,12 +16,13 @@ export interface CompositeDrafterOptions {
  * used; otherwise the model drafter drafts. Without a model drafter the longest non-empty lookup proposal is used.
  *
  * The model drafter stays consistent when skipped: it drafts from `committed`, feeding whatever its cache has not
- * seen, so rounds it sat out simply arrive as a longer feed next time. `rollback`, `reset` and `dispose` go to
- * every child. Lookups are asked without `continueAfter`, which is applied to the chosen proposal only, so the
+ * seen, so rounds it sat out simply arrive as a longer feed next time. `begin`, `accept` and `dispose` go to every
+ * child. Lookups are asked without `continueAfter`, which is applied to the chosen proposal only, so the
  * caller's callback sees exactly one proposal per round.
  */
 export class CompositeDrafter implements Drafter {
   readonly kind = 'composite';
+  readonly costClass: DraftCostClass;
   /** `kind` of the child whose proposal the latest round used, or null when nobody proposed. */
   lastSource: string | null = null;
   private readonly minLength: number;
@@ -34,6 +35,7 @@ export class CompositeDrafter implements Drafter {
   ) {
     this.minLength = options.minLength ?? 3;
     this.minConfidence = options.minConfidence ?? 0.5;
+    this.costClass = model ? model.costClass : 'lookup';
     if (!Number.isInteger(this.minLength) || this.minLength < 1) {
       throw new RangeError(`minLength must be a positive integer, got ${this.minLength}`);
     }
@@ -60,20 +62,23 @@ export class CompositeDrafter implements Drafter {
     return lookupProposal([], [], undefined);
   }
 
-  rollback(validLength: number, batch: GpuCopyBatch | null): void {
-    this.model?.rollback(validLength, batch);
-    for (const lookup of this.lookups) lookup.rollback(validLength, batch);
-  }
-
-  reset(): void {
-    this.model?.reset();
-    for (const lookup of this.lookups) lookup.reset();
+  begin(promptIds: readonly number[]): void {
+    this.model?.begin(promptIds);
+    for (const lookup of this.lookups) lookup.begin(promptIds);
     this.lastSource = null;
   }
 
+  accept(acceptedCount: number, committedTokens: readonly number[]): void {
+    // Only the child whose proposal ran had anything accepted; the others only learn the committed text.
+    for (const child of this.children()) child.accept(child.kind === this.lastSource ? acceptedCount : 0, committedTokens);
+  }
+
+  private children(): Drafter[] {
+    return this.model ? [this.model, ...this.lookups] : [...this.lookups];
+  }
+
   dispose(): void {
-    this.model?.dispose();
-    for (const lookup of this.lookups) lookup.dispose();
+    for (const child of this.children()) child.dispose();
   }
 
   private use(source: string, proposal: DraftProposal): DraftProposal {

@@ -1,17 +1,7 @@
 import type { NgramCacheDrafter } from './ngram-cache-drafter.js';
 import type { PromptLookupDrafter } from './prompt-lookup-drafter.js';
 
-/** What running a drafter costs the user's machine, in bytes. */
-export interface DrafterCost {
-  /** Bytes fetched over the network to set the drafter up (model weights, tokenizer). */
-  downloadBytes: number;
-  /** Bytes kept in browser storage (Cache API, OPFS, IndexedDB) between sessions. */
-  storedBytes: number;
-  /** GPU memory held: weights, KV cache, activations. */
-  gpuBytes: number;
-  /** CPU-side memory of indexes and statistics. */
-  cacheBytes: number;
-}
+import type { DrafterCost } from '../../types/engine.js';
 
 /** Prompt lookup downloads and stores nothing and runs on the CPU; its cost is its position index. */
 export function promptLookupCost(drafter: PromptLookupDrafter): DrafterCost {

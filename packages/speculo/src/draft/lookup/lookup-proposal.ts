@@ -1,3 +1,4 @@
+import { assertInteger } from '../../util/checks.js';
 import type { DraftProposal, DraftRequest } from '../drafter.js';
 
 /**
@@ -32,8 +33,5 @@ export function applyContinueAfter(proposal: DraftProposal, continueAfter: Draft
 /** Validates an optional positive-integer option, for the lookup drafters' constructors. */
 export function positiveIntegerOption(name: string, value: number | undefined, fallback: number): number {
   const resolved = value ?? fallback;
-  if (resolved !== Infinity && (!Number.isInteger(resolved) || resolved < 1)) {
-    throw new RangeError(`${name} must be a positive integer, got ${resolved}`);
-  }
-  return resolved;
+  return resolved === Infinity ? resolved : assertInteger(name, resolved, 1);
 }

@@ -1,4 +1,3 @@
-import type { GpuCopyBatch } from '../../kv/gpu-copy-batch.js';
 import type { DraftProposal, DraftRequest, Drafter } from '../drafter.js';
 import { lookupProposal, positiveIntegerOption } from './lookup-proposal.js';
 import { NgramPositionIndex } from './ngram-position-index.js';
@@ -48,6 +47,7 @@ const maxAgreementSamples = 8;
  */
 export class PromptLookupDrafter implements Drafter {
   readonly kind = 'prompt-lookup';
+  readonly costClass = 'lookup';
   /** The match the latest `propose` copied from, or null when it found none. */
   lastMatch: PromptLookupMatch | null = null;
   private readonly maxNgram: number;
@@ -62,8 +62,13 @@ export class PromptLookupDrafter implements Drafter {
     this.index = new NgramPositionIndex(this.minNgram, this.maxNgram);
   }
 
+  begin(promptIds: readonly number[]): void {
+    this.index.clear();
+    this.lastMatch = null;
+    this.index.append(promptIds, 0, promptIds.length);
+  }
+
   async propose(request: DraftRequest): Promise<DraftProposal> {
-    this.follow(request.committed);
     const limit = Math.min(request.maxTokens, this.maxProposal);
     this.lastMatch = limit > 0 ? this.findMatch() : null;
     if (!this.lastMatch) return lookupProposal([], [], request.continueAfter);
@@ -71,14 +76,9 @@ export class PromptLookupDrafter implements Drafter {
     return lookupProposal(tokens, confidences, request.continueAfter);
   }
 
-  /** Only committed tokens are indexed, so this cuts the index only if the decoder drops committed text. */
-  rollback(validLength: number, _batch: GpuCopyBatch | null): void {
-    this.index.truncate(validLength);
-  }
-
-  reset(): void {
-    this.index.clear();
-    this.lastMatch = null;
+  /** Indexes what the round committed; proposals are never indexed, so nothing needs cutting. */
+  accept(_acceptedCount: number, committedTokens: readonly number[]): void {
+    this.index.append(committedTokens, 0, committedTokens.length);
   }
 
   dispose(): void {
@@ -90,17 +90,6 @@ export class PromptLookupDrafter implements Drafter {
   /** Bytes held by the position index, which grows with the longest text seen since construction. */
   cacheBytes(): number {
     return this.index.memoryBytes();
-  }
-
-  /**
-   * Indexes the committed tokens not seen yet. Committed text only grows within a generation; should a caller skip
-   * `reset` between prompts, a check of the first and last indexed tokens notices most such cases and re-indexes.
-   */
-  private follow(committed: readonly number[]): void {
-    const indexed = this.index.length;
-    const stale = indexed > committed.length || (indexed > 0 && (committed[0] !== this.index.tokenAt(0) || committed[indexed - 1] !== this.index.tokenAt(indexed - 1)));
-    if (stale) this.index.clear();
-    this.index.append(committed, this.index.length, committed.length);
   }
 
   private findMatch(): PromptLookupMatch | null {

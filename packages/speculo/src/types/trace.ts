@@ -3,15 +3,14 @@
  * same document as a JSON Schema and must change with this file; a change that old readers cannot handle bumps
  * the major version.
  */
-import type { Backend } from '../api/types.js';
-import type { ChatMessage } from '../api/validate-options.js';
-import type { FinishReason, TokenSource } from '../decode/types.js';
-import type { GuardrailConfig } from '../guard/guardrail-config.js';
-import type { GuardrailEvent } from '../guard/guardrail-monitor.js';
-import type { GenerationMetrics } from '../metrics/metrics.js';
+import type { Backend } from './engine.js';
+import type { GenerationMetrics } from './generation.js';
+import type { GuardrailConfig, GuardrailEvent } from './guardrail.js';
+import type { ChatMessage } from './options.js';
+import type { FinishReason, RoundMode, TokenSource } from './round.js';
 
 /** Version of the trace format this library writes. */
-export const traceSchemaVersion = '1.0';
+export const traceSchemaVersion = '1.1';
 
 /** A model as loaded: where it came from and exactly which weights. */
 export interface TraceModel {
@@ -87,17 +86,17 @@ export interface TraceHeader {
 
 /**
  * How a round was decoded. `prefill` is round 0, where the target reads the prompt and picks the first token;
- * `speculate` drafted and verified; `target-only` decoded one token without drafting (speculation off, or a
- * guardrail fallback).
+ * `speculate` drafted and verified; `probe` drafted and verified as a trial during a fallback (since 1.1);
+ * `target-only` decoded one token without drafting (speculation off, or a fallback).
  */
-export type TraceRoundMode = 'prefill' | 'speculate' | 'target-only';
+export type TraceRoundMode = RoundMode;
 
 /** One target forward pass and what it committed. */
 export interface TraceRound {
   /** 0 for the prefill, then 1, 2, … as in the token stream's `round`. */
   round: number;
   mode: TraceRoundMode;
-  /** What the draft proposed; empty unless `mode` is `speculate`. */
+  /** What the draft proposed; empty unless `mode` is `speculate` or `probe`. */
   proposal: { tokens: number[]; confidences: number[] };
   /** How many leading proposal tokens the target accepted. */
   acceptedCount: number;
@@ -154,3 +153,16 @@ export type TraceSinkRecord =
  * log with holes is worse than a failed generation.
  */
 export type TraceSink = (record: TraceSinkRecord) => void;
+
+/** The verdict of `replayTrace`: `ok` when `problems` is empty. */
+export interface ReplayReport {
+  ok: boolean;
+  /** One line per inconsistency, naming the round or field. */
+  problems: string[];
+}
+
+/** What the caller actually received, to check the trace against; optional. */
+export interface ReplayOutput {
+  tokenIds: readonly number[];
+  provenance: readonly TokenSource[];
+}

@@ -1,14 +1,17 @@
-import type { DrafterCost } from '../draft/lookup/drafter-cost.js';
-import type { GuardrailConfigInput } from '../guard/guardrail-config.js';
-import type { DeviceProfile } from '../schedule/device-profile.js';
-import type { DrafterKind, SchedulerPolicyName } from './validate-options.js';
+import type { DeviceProfile } from './device-profile.js';
+import type { GenerationResult, GuardrailStreamEvent, TokenEvent } from './generation.js';
+import type { GuardrailConfigInput, GuardrailEvent } from './guardrail.js';
+import type { TraceSink } from './trace.js';
+import type { DrafterKind, GenerateOptions, SchedulerPolicyName } from './options.js';
 
 /** Where the models run. `auto` takes WebGPU when an adapter is available and WASM otherwise. */
-export type DeviceOption = 'auto' | 'webgpu' | 'wasm';
+export type DeviceOption = (typeof deviceOptions)[number];
+export const deviceOptions = ['auto', 'webgpu', 'wasm'] as const;
 export type Backend = 'webgpu' | 'wasm';
 
 /** Weight formats of Hugging Face ONNX exports, as transformers.js names them (`onnx/model_<dtype>.onnx`). */
-export type DtypeOption = 'auto' | 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
+export type DtypeOption = (typeof dtypeOptions)[number];
+export const dtypeOptions = ['auto', 'fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'] as const;
 
 /**
  * Progress while the engine loads: per model file (`loaded`/`total` in bytes), then, on the first visit with a
@@ -125,4 +128,41 @@ export interface ModelInfo {
   /** Bytes of the files loaded for this model, when the loader reported them. */
   bytes: number;
   files: Record<string, number>;
+}
+
+/** What running a drafter costs the user's machine, in bytes. */
+export interface DrafterCost {
+  /** Bytes fetched over the network to set the drafter up (model weights, tokenizer). */
+  downloadBytes: number;
+  /** Bytes kept in browser storage (Cache API, OPFS, IndexedDB) between sessions. */
+  storedBytes: number;
+  /** GPU memory held: weights, KV cache, activations. */
+  gpuBytes: number;
+  /** CPU-side memory of indexes and statistics. */
+  cacheBytes: number;
+}
+
+/** Per-call options: what to generate, plus an AbortSignal and a trace sink. */
+export interface StreamOptions extends GenerateOptions {
+  /**
+   * Aborts the call as `fetch` does: it rejects at once with `signal.reason`, which is a `DOMException` named
+   * `AbortError` unless you passed your own reason to `abort(reason)`.
+   */
+  signal?: AbortSignal;
+  /** Receives the trace's header, each round and event as it happens, then the end record (implies `trace`). */
+  traceSink?: TraceSink;
+}
+
+/** The last event of a stream, carrying the whole result and its metrics. */
+export interface DoneEvent {
+  type: 'done';
+  result: GenerationResult;
+}
+
+export type SpeculoEvent = TokenEvent | GuardrailStreamEvent | DoneEvent;
+
+/** Options of `SpeculoEngine.generate`: those of `stream` plus callbacks for tokens and guardrail events. */
+export interface GenerateCallOptions extends StreamOptions {
+  onToken?: (event: TokenEvent) => void;
+  onGuardrail?: (event: GuardrailEvent) => void;
 }
