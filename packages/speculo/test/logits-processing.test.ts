@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmax, sampleFrom, toProbabilities, type SamplingParams } from '../src/sampling/logits-processing.js';
+import { argmax, argmaxWithConfidence, sampleFrom, toProbabilities, type SamplingParams } from '../src/sampling/logits-processing.js';
 import { createRng, type Rng } from '../src/sampling/prng.js';
 import { InvalidLogitsError } from '../src/errors.js';
 
@@ -383,5 +383,41 @@ describe('toProbabilities at tiny temperatures', () => {
       large[vocab - 1] = Number.NaN;
       expect(() => toProbabilities(large, { ...plain, temperature })).toThrow(expect.objectContaining({ value: 'NaN', column: vocab - 1 }));
     }
+  });
+});
+
+describe('argmaxWithConfidence', () => {
+  const exactConfidence = (row: Float32Array, token: number) => {
+    let max = -Infinity;
+    for (const x of row) max = Math.max(max, x);
+    let sum = 0;
+    for (const x of row) sum += Math.exp(x - max);
+    return Math.exp(row[token] - max) / sum;
+  };
+
+  it('picks the argmax (first on ties) and its softmax probability within 2e-4 relative', () => {
+    const rng = createRng(11);
+    for (const [width, spread] of [
+      [7, 1],
+      [1000, 4],
+      [151_936, 12],
+      [5000, 200],
+    ] as const) {
+      const row = Float32Array.from({ length: width }, () => (rng.next() - 0.5) * spread);
+      row[width >> 1] = row[width - 1] = spread; // a tie: the lower index wins
+      const { token, confidence } = argmaxWithConfidence(row);
+      expect(token).toBe(argmax(row));
+      expect(token).toBe(width >> 1);
+      expect(Math.abs(confidence / exactConfidence(row, token) - 1)).toBeLessThan(2e-4);
+    }
+  });
+
+  it('skips −∞ columns, scores a lone finite column 1, and refuses NaN and +∞ as argmax does', () => {
+    expect(argmaxWithConfidence(Float32Array.of(-Infinity, 3, -Infinity))).toEqual({ token: 1, confidence: 1 });
+    expect(argmaxWithConfidence(Float32Array.of(-Infinity, -Infinity)).confidence).toBe(1);
+    expect(argmaxWithConfidence(Float32Array.of(0, 0)).confidence).toBeCloseTo(0.5, 6);
+    expect(argmaxWithConfidence(Float32Array.of(0, -1)).confidence).toBeCloseTo(1 / (1 + Math.exp(-1)), 4);
+    expect(() => argmaxWithConfidence(Float32Array.of(1, NaN))).toThrow(InvalidLogitsError);
+    expect(() => argmaxWithConfidence(Float32Array.of(1, Infinity))).toThrow(InvalidLogitsError);
   });
 });

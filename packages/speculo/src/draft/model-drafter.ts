@@ -1,5 +1,5 @@
 import { locateInvalidLogits } from '../errors.js';
-import { argmax, isGreedy, logitsRow, sampleFrom, toProbabilities } from '../sampling/logits-processing.js';
+import { argmaxWithConfidence, isGreedy, logitsRow, sampleFrom, toProbabilities } from '../sampling/logits-processing.js';
 import type { ForwardModel } from '../models/causal-lm-runner.js';
 import type { DraftProposal, DraftRequest, Drafter } from './drafter.js';
 
@@ -40,8 +40,7 @@ export class ModelDrafter implements Drafter {
       let confidence: number;
       try {
         if (greedy) {
-          token = argmax(row);
-          confidence = softmaxAt(row, token);
+          ({ token, confidence } = argmaxWithConfidence(row));
           probabilities.push(null);
         } else {
           const q = toProbabilities(row, sampling);
@@ -75,15 +74,6 @@ export class ModelDrafter implements Drafter {
 
   /** The runner belongs to whoever built it (the engine disposes its models); nothing else is held. */
   dispose(): void {}
-}
-
-/** Probability of `index` under softmax(row), without materialising the distribution. */
-function softmaxAt(row: Float32Array, index: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) if (row[i]! > max) max = row[i]!;
-  let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i]! - max);
-  return Math.exp(row[index]! - max) / sum;
 }
 
 /**
