@@ -10,10 +10,11 @@ const engineMsPerRound = 1.5;
 const rollbackMs = 0.6;
 
 /** A decode phase whose time is exactly its rounds' passes plus the engine's work and cache cuts. */
-function run(rounds: Omit<RoundRecord, 'committed' | 'draftMs' | 'verifyMs' | 'rollbackMs'>[]): GenerationResult {
+function run(rounds: Pick<RoundRecord, 'drafted' | 'accepted'>[]): GenerationResult {
   const records: RoundRecord[] = rounds.map((r) => ({
     ...r,
     committed: r.accepted + 1,
+    host: { workMs: 0, reads: 1, bytesRead: 0 },
     // A proposal costs a fixed 0.5 ms besides its steps, which the profile's bare steps do not show.
     draftMs: r.drafted > 0 ? 0.5 + r.drafted * profile.draftStepMs * slower : 0,
     verifyMs: profile.targetVerifyMs[r.drafted]! * slower,

@@ -24,6 +24,7 @@ export type {
   GuardrailConfigInput,
   GuardrailEvent,
   GuardrailStreamEvent,
+  HostWork,
   LifetimeTelemetry,
   LoadProgress,
   ModelInfo,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MetricsRecorder } from '../src/metrics/metrics.js';
 import { roundReport } from './helpers/round-report.js';
 
-const prefill = (verifyMs: number, committedAt: number) => roundReport({ round: 0, verifyMs, committedAt, committed: [1] });
+const prefill = (verifyMs: number, committedAt: number) => roundReport({ round: 0, verifyMs, committedAt, committed: [1], host: { workMs: 4, reads: 1, bytesRead: 2048 } });
 
 describe('MetricsRecorder', () => {
   it('computes the speculative metrics of a small run', () => {
@@ -10,11 +10,11 @@ describe('MetricsRecorder', () => {
     recorder.start(1000);
     recorder.observeRound(prefill(50, 1060));
     // Round 1: γ = 4, 3 accepted, 4 committed (3 + correction).
-    recorder.observeRound(roundReport({ proposal: 4, accepted: 3, draftMs: 20, verifyMs: 30 }));
+    recorder.observeRound(roundReport({ proposal: 4, accepted: 3, draftMs: 20, verifyMs: 30, host: { workMs: 1, reads: 5, bytesRead: 100 } }));
     // Round 2: γ = 4, all accepted, 5 committed (4 + bonus).
-    recorder.observeRound(roundReport({ round: 2, proposal: 4, accepted: 4, draftMs: 20, verifyMs: 30 }));
+    recorder.observeRound(roundReport({ round: 2, proposal: 4, accepted: 4, draftMs: 20, verifyMs: 30, host: { workMs: 2, reads: 5, bytesRead: 100 } }));
     // Round 3: γ = 2 near the limit, none accepted, 1 committed.
-    recorder.observeRound(roundReport({ round: 3, proposal: 2, accepted: 0, draftMs: 10, verifyMs: 25 }));
+    recorder.observeRound(roundReport({ round: 3, proposal: 2, accepted: 0, draftMs: 10, verifyMs: 25, host: { workMs: 3, reads: 2, bytesRead: 40 } }));
 
     const metrics = recorder.finish(1200, 11);
     expect(metrics).toEqual({
@@ -34,6 +34,11 @@ describe('MetricsRecorder', () => {
       otherMs: 15,
       targetForwardPasses: 4,
       draftForwardPasses: 10,
+      // The prefill's host work counts in the total, not in the per-round means.
+      hostWorkMs: 10,
+      hostWorkMsPerRound: 2,
+      readsPerRound: 4,
+      bytesReadPerRound: 80,
     });
   });
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sampleFrom, toProbabilities, type SamplingParams } from '../src/sampling/logits-processing.js';
 import { createRng, type Rng } from '../src/sampling/prng.js';
+import type { LogitsBlock } from '../src/sampling/logits-block.js';
 import { verifyGreedy } from '../src/verify/greedy-verifier.js';
+import { hostBlock } from './helpers/logits-block.js';
 import { verifySampling, type VerifyOutcome } from '../src/verify/rejection-sampler.js';
 import { goodnessOfFit } from './helpers/chi-square.js';
 
@@ -9,7 +11,7 @@ const draws = 20_000;
 const significance = 0.001;
 const plain: SamplingParams = { temperature: 1, topK: 0, topP: 1 };
 
-type Verifier = (draftTokens: number[], draftProbs: (Float32Array | null)[], targetLogits: Float32Array, vocabSize: number, params: SamplingParams, rng: Rng) => VerifyOutcome;
+type Verifier = (draftTokens: number[], draftProbs: (Float32Array | null)[], target: LogitsBlock, params: SamplingParams, rng: Rng) => VerifyOutcome;
 
 /** One speculative setting: the target's logits (context-independent here) and the drafter per position. */
 interface Case {
@@ -40,7 +42,7 @@ function runRound(c: Case, rng: Rng, verifier: Verifier): number[] {
   }
   const rows = new Float32Array((draftTokens.length + 1) * c.vocabSize);
   for (let row = 0; row <= draftTokens.length; row++) rows.set(c.targetLogits, row * c.vocabSize);
-  const outcome = verifier(draftTokens, draftProbs, rows, c.vocabSize, c.params, rng);
+  const outcome = verifier(draftTokens, draftProbs, hostBlock(rows, c.vocabSize), c.params, rng);
   return [...draftTokens.slice(0, outcome.acceptedCount), outcome.nextToken];
 }
 
@@ -71,21 +73,21 @@ function firstTokenFit(c: Case, seed: number, verifier: Verifier = verifySamplin
 }
 
 /** A broken sampler that accepts every draft token: emits q, not p. */
-const acceptAlways: Verifier = (draftTokens, _q, targetLogits, vocabSize, params, rng) => {
-  const bonusRow = targetLogits.subarray(draftTokens.length * vocabSize);
+const acceptAlways: Verifier = (draftTokens, _q, target, params, rng) => {
+  const bonusRow = target.values(draftTokens.length);
   return { acceptedCount: draftTokens.length, nextToken: sampleFrom(toProbabilities(bonusRow, params), rng) };
 };
 
 /** A subtler broken sampler: correct acceptance test, but corrects from p instead of max(0, p − q). */
-const correctFromTarget: Verifier = (draftTokens, draftProbs, targetLogits, vocabSize, params, rng) => {
+const correctFromTarget: Verifier = (draftTokens, draftProbs, target, params, rng) => {
   for (let i = 0; i < draftTokens.length; i++) {
-    const p = toProbabilities(targetLogits.subarray(i * vocabSize, (i + 1) * vocabSize), params);
+    const p = toProbabilities(target.values(i), params);
     const q = draftProbs[i];
     const qToken = q === null ? 1 : q[draftTokens[i]];
     if (rng.next() * qToken < p[draftTokens[i]]) continue;
     return { acceptedCount: i, nextToken: sampleFrom(p, rng) };
   }
-  const bonusRow = targetLogits.subarray(draftTokens.length * vocabSize);
+  const bonusRow = target.values(draftTokens.length);
   return { acceptedCount: draftTokens.length, nextToken: sampleFrom(toProbabilities(bonusRow, params), rng) };
 };
 
@@ -233,7 +235,7 @@ describe('verifySampling mechanics', () => {
       [1, 0],
       [2, 3],
     ]) {
-      expect(verifySampling(draft, [null, null], rows, vocabSize, greedy, createRng(1))).toEqual(verifyGreedy(draft, rows, vocabSize));
+      expect(verifySampling(draft, [null, null], hostBlock(rows, vocabSize), greedy, createRng(1))).toEqual(verifyGreedy(draft, hostBlock(rows, vocabSize)));
     }
   });
 
@@ -241,22 +243,22 @@ describe('verifySampling mechanics', () => {
     const q = toProbabilities(Float32Array.from([0.3, 0.2, 0.1, 0, -0.1]), plain);
     const run = (seed: number) => {
       const rng = createRng(seed);
-      return Array.from({ length: 200 }, () => verifySampling([1, 3], [q, q], rows, vocabSize, plain, rng));
+      return Array.from({ length: 200 }, () => verifySampling([1, 3], [q, q], hostBlock(rows, vocabSize), plain, rng));
     };
     expect(run(3)).toEqual(run(3));
     expect(run(3)).not.toEqual(run(4));
   });
 
   it('handles an empty draft by sampling the bonus from row 0', () => {
-    const outcome = verifySampling([], [], rows.subarray(0, vocabSize), vocabSize, plain, createRng(1));
+    const outcome = verifySampling([], [], hostBlock(rows.subarray(0, vocabSize), vocabSize), plain, createRng(1));
     expect(outcome.acceptedCount).toBe(0);
     expect(outcome.nextToken).toBeGreaterThanOrEqual(0);
   });
 
   it('rejects a draft token that is impossible under its own q, and mismatched shapes', () => {
     const q = Float32Array.from([0.5, 0, 0.5, 0, 0]);
-    expect(() => verifySampling([1, 0], [q, q], rows, vocabSize, plain, createRng(1))).toThrow(/draftProbs/);
-    expect(() => verifySampling([1, 0], [q], rows, vocabSize, plain, createRng(1))).toThrow(/draftProbs/);
-    expect(() => verifySampling([1], [q], rows, vocabSize, plain, createRng(1))).toThrow(/rows/);
+    expect(() => verifySampling([1, 0], [q, q], hostBlock(rows, vocabSize), plain, createRng(1))).toThrow(/draftProbs/);
+    expect(() => verifySampling([1, 0], [q], hostBlock(rows, vocabSize), plain, createRng(1))).toThrow(/draftProbs/);
+    expect(() => verifySampling([1], [q], hostBlock(rows, vocabSize), plain, createRng(1))).toThrow(/rows/);
   });
 });

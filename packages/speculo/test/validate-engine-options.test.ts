@@ -89,6 +89,7 @@ describe('validateEngineOptions on unknown option names', () => {
       scheduler: { policy: 'adaptive', draftLength: 4, maxDraftLength: 8, earlyStop: 'off', calibrate: false },
       guardrails: { version: '1.0.0', acceptanceFloor: { rate: 0.3, windowRounds: 16, action: 'fallback' }, maxDraftLength: 8 },
       ngramCacheBytes: 1 << 22,
+      logitsPath: 'host-full',
     };
     expect(Object.keys(options).sort()).toEqual([...engineOptionNames].sort());
     expect(() => validateEngineOptions(options)).not.toThrow();

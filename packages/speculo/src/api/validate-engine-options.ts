@@ -1,4 +1,4 @@
-import { deviceOptions, dtypeOptions } from '../types/engine.js';
+import { deviceOptions, dtypeOptions, logitsPathOptions } from '../types/engine.js';
 import { drafterKinds, schedulerPolicyNames } from '../types/options.js';
 import { assertKnownKeys, keysOf } from './option-names.js';
 import type { EngineOptions, SchedulerOptions } from '../types/engine.js';
@@ -22,6 +22,7 @@ export const engineOptionNames = keysOf<EngineOptions>()([
   'scheduler',
   'guardrails',
   'ngramCacheBytes',
+  'logitsPath',
 ]);
 const schedulerOptionNames = keysOf<SchedulerOptions>()(['policy', 'draftLength', 'maxDraftLength', 'earlyStop', 'calibrate']);
 const dtypePairNames = keysOf<{ target?: unknown; draft?: unknown }>()(['target', 'draft']);
@@ -74,6 +75,7 @@ export function validateEngineOptions(options: EngineOptions): void {
     }
   }
   integer('ngramCacheBytes', options.ngramCacheBytes, 4096, Number.MAX_SAFE_INTEGER);
+  oneOf('logitsPath', options.logitsPath, logitsPathOptions);
 }
 
 /** Where models come from: the mistakes that otherwise surface as an unrelated tokenizer error after load starts. */

@@ -2,8 +2,10 @@ import { commitRound } from '../commit/round-commit.js';
 import type { DraftProposal, DraftRequest, Drafter } from '../draft/drafter.js';
 import { createAbortError, GuardrailAbortError, locateInvalidLogits } from '../errors.js';
 import { MetricsRecorder } from '../metrics/metrics.js';
-import type { ForwardLogits, ForwardModel } from '../models/causal-lm-runner.js';
-import { argmax, isGreedy, logitsRow, sampleFrom, toProbabilities, type SamplingParams } from '../sampling/logits-processing.js';
+import type { ForwardModel } from '../models/causal-lm-runner.js';
+import type { PassMeter, PassTotals } from '../models/pass-meter.js';
+import type { LogitsBlock } from '../sampling/logits-block.js';
+import { isGreedy, sampleFrom, toProbabilities, type SamplingParams } from '../sampling/logits-processing.js';
 import { createRng, type Rng } from '../sampling/prng.js';
 import type { RoundController } from '../schedule/speculation-controller.js';
 import type { GenerationResult, RoundDecision, RoundObserver, RoundPlan, RoundReport, StreamEvent, TokenSource } from '../types/index.js';
@@ -34,6 +36,11 @@ export interface DecoderParts {
   /** Longest sequence (prompt + output) the models accept. */
   maxSequenceLength: number;
   decode: (ids: number[]) => string;
+  /**
+   * The meter every model of the engine reports its waits and reads to: what a round awaited is not its own work
+   * (see `RoundReport.host`).
+   */
+  meter: PassMeter;
   /** Lets the worker's message loop run (abort requests) between rounds. */
   yieldToEventLoop?: () => Promise<void>;
   now?: () => number;
@@ -81,10 +88,11 @@ export class SpeculativeDecoder {
       // Prefill: the target reads the whole prompt and picks the first token.
       this.throwIfAborted(request);
       const prefillStart = this.now();
+      const prefillTotals = this.parts.meter.snapshot();
       // Chunked so that ORT never materialises logits for every prompt position (see CausalLmRunner.prefill).
       const prefill = await target.prefill(committed);
       const prefillMs = this.now() - prefillStart;
-      const first = this.pickOrLocate(logitsRow(prefill.data, prefill.rows - 1, prefill.vocabSize), request.sampling, rng, { model: 'target', round: 0, row: 0 });
+      const first = this.pickOrLocate(prefill, prefill.rows - 1, request.sampling, rng, { model: 'target', round: 0, row: 0 });
       const firstCommit = commitRound({ accepted: [], nextToken: first, eosTokenIds, remaining: request.maxNewTokens });
       committed.push(...firstCommit.tokens);
       drafter?.accept(0, firstCommit.tokens);
@@ -99,6 +107,7 @@ export class SpeculativeDecoder {
         targetToken: first,
         committedTokens: firstKept.tokenIds,
         timings: { draftMs: 0, verifyMs: prefillMs, rollbackMs: 0, roundMs: this.now() - prefillStart, committedAt: this.now() },
+        host: this.hostSide(prefillStart, prefillTotals),
       });
       yield { type: 'token', ...firstKept, round: 0 };
       output.finishReason ??= firstCommit.stop;
@@ -111,6 +120,9 @@ export class SpeculativeDecoder {
         }
         const roundStart = this.now();
         await this.parts.yieldToEventLoop?.();
+        // The yield lets the worker take messages: not the round's work, so host work is counted from here.
+        const workStart = this.now();
+        const roundTotals = this.parts.meter.snapshot();
         this.throwIfAborted(request);
 
         // Draft no further than the output limit and the context allow: the round's own token is always added.
@@ -158,6 +170,7 @@ export class SpeculativeDecoder {
           targetToken: outcome.nextToken,
           committedTokens: kept.tokenIds,
           timings: { draftMs, verifyMs, rollbackMs, roundMs: this.now() - roundStart, committedAt: this.now() },
+          host: this.hostSide(workStart, roundTotals),
         };
         report(roundReport);
         if (kept.tokenIds.length > 0 || kept.text) yield { type: 'token', ...kept, round };
@@ -209,22 +222,32 @@ export class SpeculativeDecoder {
   }
 
   /** @throws {InvalidLogitsError} naming the target, the round and the row when a row holds NaN or +Infinity. */
-  private verify(drafted: number[], probabilities: (Float32Array | null)[], logits: ForwardLogits, sampling: SamplingParams, rng: Rng, round: number) {
+  private verify(drafted: number[], probabilities: (Float32Array | null)[], logits: LogitsBlock, sampling: SamplingParams, rng: Rng, round: number) {
     try {
       // The rejection sampler's temperature-0 case is greedy verification.
-      return verifySampling(drafted, probabilities, logits.data, logits.vocabSize, sampling, rng);
+      return verifySampling(drafted, probabilities, logits, sampling, rng);
     } catch (error) {
       throw locateInvalidLogits(error, { model: 'target', round });
     }
   }
 
   /** Picks a token from one row; an InvalidLogitsError learns where the row came from. */
-  private pickOrLocate(row: Float32Array, sampling: SamplingParams, rng: Rng, where: { model: 'target'; round: number; row: number }): number {
+  private pickOrLocate(logits: LogitsBlock, row: number, sampling: SamplingParams, rng: Rng, where: { model: 'target'; round: number; row: number }): number {
     try {
-      return isGreedy(sampling) ? argmax(row) : sampleFrom(toProbabilities(row, sampling), rng);
+      return isGreedy(sampling) ? logits.argmax(row) : sampleFrom(toProbabilities(logits.values(row), sampling), rng);
     } catch (error) {
       throw locateInvalidLogits(error, where);
     }
+  }
+
+  /** The round's own JavaScript work since `start` (its wall time less what it awaited) and what it read back. */
+  private hostSide(start: number, before: PassTotals): RoundReport['host'] {
+    const after = this.parts.meter.snapshot();
+    return {
+      workMs: Math.max(0, this.now() - start - (after.awaitedMs - before.awaitedMs)),
+      reads: after.reads - before.reads,
+      bytesRead: after.bytesRead - before.bytesRead,
+    };
   }
 
   private throwIfAborted(request: DecodeRequest): void {

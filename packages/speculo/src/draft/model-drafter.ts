@@ -1,5 +1,6 @@
 import { locateInvalidLogits } from '../errors.js';
-import { argmaxWithConfidence, isGreedy, logitsRow, sampleFrom, toProbabilities } from '../sampling/logits-processing.js';
+import type { GreedyPick, LogitsBlock } from '../sampling/logits-block.js';
+import { argmaxWithConfidence, isGreedy, sampleFrom, toProbabilities } from '../sampling/logits-processing.js';
 import type { ForwardModel } from '../models/causal-lm-runner.js';
 import type { DraftProposal, DraftRequest, Drafter } from './drafter.js';
 
@@ -12,6 +13,11 @@ export class ModelDrafter implements Drafter {
   readonly costClass = 'forward-pass';
   /** Length of the committed sequence, as `begin` and `accept` reported it. */
   private committedLength = 0;
+  /**
+   * The sampled proposal's distributions, one full-vocabulary row per draft position, reused from round to round:
+   * a proposal's rows are read by its verification, which ends before the next proposal begins.
+   */
+  private readonly distributionRows: Float32Array[] = [];
 
   constructor(private readonly runner: ForwardModel) {}
 
@@ -35,15 +41,15 @@ export class ModelDrafter implements Drafter {
       // returning logits for every one of those positions. Later steps feed one token.
       const logits = feed.length > 1 ? await this.runner.prefill(feed) : await this.runner.forward(feed, true);
       forwardPasses++;
-      const row = alignVocabulary(logitsRow(logits.data, logits.rows - 1, logits.vocabSize), targetVocabSize);
+      const last = logits.rows - 1;
       let token: number;
       let confidence: number;
       try {
         if (greedy) {
-          ({ token, confidence } = argmaxWithConfidence(row));
+          ({ token, confidence } = greedyPick(logits, last, targetVocabSize));
           probabilities.push(null);
         } else {
-          const q = toProbabilities(row, sampling);
+          const q = toProbabilities(alignVocabulary(logits.values(last), targetVocabSize), sampling, this.distributionRow(tokens.length, targetVocabSize));
           token = sampleFrom(q, rng);
           confidence = q[token]!;
           probabilities.push(q);
@@ -72,8 +78,22 @@ export class ModelDrafter implements Drafter {
     this.committedLength += committedTokens.length;
   }
 
-  /** The runner belongs to whoever built it (the engine disposes its models); nothing else is held. */
-  dispose(): void {}
+  private distributionRow(position: number, width: number): Float32Array {
+    let row = this.distributionRows[position];
+    if (row?.length !== width) this.distributionRows[position] = row = new Float32Array(width);
+    return row;
+  }
+
+  /** The runner belongs to whoever built it (the engine disposes its models); only the reused rows are let go. */
+  dispose(): void {
+    this.distributionRows.length = 0;
+  }
+}
+
+/** The greedy pick of a row, among the target's columns when the draft's vocabulary is wider or narrower. */
+function greedyPick(logits: LogitsBlock, row: number, targetVocabSize: number): GreedyPick {
+  if (logits.vocabSize === targetVocabSize) return logits.argmaxWithConfidence(row);
+  return argmaxWithConfidence(alignVocabulary(logits.values(row), targetVocabSize));
 }
 
 /**

@@ -15,6 +15,10 @@ export class MetricsRecorder {
   private draftMs = 0;
   private verifyMs = 0;
   private draftForwardPasses = 0;
+  private hostWorkMs = 0;
+  private roundsHostWorkMs = 0;
+  private roundsReads = 0;
+  private roundsBytesRead = 0;
   private draftedAt: number[] = [];
   private acceptedAt: number[] = [];
 
@@ -25,7 +29,8 @@ export class MetricsRecorder {
 
   /** Adds one round: the prefill (round 0, a target pass that commits the first token) or a verify round. */
   observeRound(report: RoundReport): void {
-    const { timings } = report;
+    const { timings, host } = report;
+    this.hostWorkMs += host.workMs;
     if (report.mode === 'prefill') {
       this.prefillPasses++;
       this.verifyMs += timings.verifyMs;
@@ -41,6 +46,9 @@ export class MetricsRecorder {
     this.accepted += report.acceptedCount;
     this.committedInRounds += report.committedTokens.length;
     this.verifyMs += timings.verifyMs;
+    this.roundsHostWorkMs += host.workMs;
+    this.roundsReads += host.reads;
+    this.roundsBytesRead += host.bytesRead;
     for (let i = 0; i < drafted; i++) {
       this.draftedAt[i] = (this.draftedAt[i] ?? 0) + 1;
       if (i < report.acceptedCount) this.acceptedAt[i] = (this.acceptedAt[i] ?? 0) + 1;
@@ -54,6 +62,7 @@ export class MetricsRecorder {
     const targetForwardPasses = this.prefillPasses + this.rounds;
     // Each prefill pass commits the first token; rounds commit what they report.
     const committed = this.prefillPasses + this.committedInRounds;
+    const perRound = (total: number) => (this.rounds > 0 ? total / this.rounds : 0);
     return {
       newTokens,
       wallMs,
@@ -70,6 +79,10 @@ export class MetricsRecorder {
       otherMs: Math.max(0, wallMs - this.draftMs - this.verifyMs),
       targetForwardPasses,
       draftForwardPasses: this.draftForwardPasses,
+      hostWorkMs: this.hostWorkMs,
+      hostWorkMsPerRound: perRound(this.roundsHostWorkMs),
+      readsPerRound: perRound(this.roundsReads),
+      bytesReadPerRound: perRound(this.roundsBytesRead),
     };
   }
 }

@@ -3,7 +3,8 @@ import { UnsupportedModelError } from '../errors.js';
 import { KvCache } from '../kv/kv-cache.js';
 import type { GpuCopyQueue } from '../kv/gpu-copy-queue.js';
 import { architectureOf, checkDecoderContract, type DecoderConfig, type DecoderContract } from './decoder-contract.js';
-import { float16ToFloat32 } from './float16.js';
+import { FullyConvertedLogits, HostLogits, type LogitsBlock } from '../sampling/logits-block.js';
+import { PassMeter } from './pass-meter.js';
 
 export { checkDecoderContract, findCacheSlots, type DecoderConfig, type DecoderContract, type DecoderSession } from './decoder-contract.js';
 
@@ -13,12 +14,13 @@ export interface LoadedCausalLM {
   config: DecoderConfig;
 }
 
-/** Logits of one forward pass: `rows` positions of `vocabSize` floats each, in one contiguous array (see `logitsRow`). */
-export interface ForwardLogits {
-  readonly data: Float32Array;
-  readonly rows: number;
-  readonly vocabSize: number;
-}
+/**
+ * How a runner hands logits to the round: 'host' reads ORT's logits into JS memory and answers each question about
+ * a row (a greedy pick, the values for sampling) from it without converting more than that row; 'host-full' converts
+ * the whole block to float32 as it arrives and takes a draft's confidence from an exact softmax, the path before
+ * blocks were read lazily, kept for the host-overhead benchmark.
+ */
+export type LogitsPath = 'host' | 'host-full';
 
 /**
  * What the decoder, a model drafter and calibration need of a model: passes over its cache, and the cut the cache
@@ -27,8 +29,8 @@ export interface ForwardLogits {
 export interface ForwardModel {
   /** Positions already in the cache. */
   readonly length: number;
-  forward(tokens: readonly number[], lastOnly?: boolean): Promise<ForwardLogits>;
-  prefill(tokens: readonly number[]): Promise<ForwardLogits>;
+  forward(tokens: readonly number[], lastOnly?: boolean): Promise<LogitsBlock>;
+  prefill(tokens: readonly number[]): Promise<LogitsBlock>;
   /** Cuts the cache back to its first `length` positions. */
   rollbackTo(length: number): void;
   reset(): void;
@@ -47,6 +49,10 @@ export interface CausalLmRunnerOptions {
   prefillLogitsBudgetBytes?: number;
   /** Where a GPU-resident cache queues its cuts (one queue shared by the target and the draft); null on WASM. */
   gpuCopies?: GpuCopyQueue | null;
+  /** Counts the waits on ORT and the logits read back; share one between the models of an engine. */
+  meter?: PassMeter;
+  /** Default 'host'. */
+  logitsPath?: LogitsPath;
 }
 
 const defaultPrefillLogitsBudgetBytes = 32 * 1024 * 1024;
@@ -75,6 +81,8 @@ export class CausalLmRunner implements ForwardModel {
   private readonly contract: DecoderContract;
   private readonly prefillBudgetBytes: number;
   private readonly gpuCopies: GpuCopyQueue | null;
+  readonly meter: PassMeter;
+  private readonly logitsPath: LogitsPath;
   /** Logits width seen in a pass, for exports that declare it nowhere. */
   private observedVocabSize: number | null = null;
 
@@ -92,6 +100,8 @@ export class CausalLmRunner implements ForwardModel {
     const budget = options.prefillLogitsBudgetBytes ?? defaultPrefillLogitsBudgetBytes;
     if (!(budget > 0)) throw new RangeError(`prefillLogitsBudgetBytes must be positive, got ${budget}`);
     this.prefillBudgetBytes = budget;
+    this.meter = options.meter ?? new PassMeter();
+    this.logitsPath = options.logitsPath ?? 'host';
   }
 
   /** Positions already in the cache. */
@@ -109,10 +119,10 @@ export class CausalLmRunner implements ForwardModel {
    * `tokens.length`. With `lastOnly`, only the last row is copied out (draft steps). To feed a long sequence of
    * which only the last row matters, use {@link prefill}: this returns ORT's whole `[1, tokens, vocab]` block.
    */
-  async forward(tokens: readonly number[], lastOnly = false): Promise<ForwardLogits> {
+  async forward(tokens: readonly number[], lastOnly = false): Promise<LogitsBlock> {
     const logitsTensor = await this.run(tokens, lastOnly ? 1 : 0);
     try {
-      return await readLogits(logitsTensor, lastOnly);
+      return await this.readLogits(logitsTensor, lastOnly);
     } finally {
       logitsTensor.dispose();
     }
@@ -128,7 +138,7 @@ export class CausalLmRunner implements ForwardModel {
    * pass suffices when the export has a `num_logits_to_keep` input (it then computes the last row alone) or when
    * the sequence fits one chunk.
    */
-  async prefill(tokens: readonly number[]): Promise<ForwardLogits> {
+  async prefill(tokens: readonly number[]): Promise<LogitsBlock> {
     if (tokens.length === 0) throw new Error('prefill needs at least one token');
     if (this.contract.hasLogitsToKeep) return this.forward(tokens, true);
     let start = 0;
@@ -142,6 +152,23 @@ export class CausalLmRunner implements ForwardModel {
       (await this.run(tokens.slice(start, start + chunk), 0)).dispose();
     }
     return this.forward(tokens.slice(start), true);
+  }
+
+  /**
+   * The block of a pass's logits tensor, read into JS memory if ORT left it on the GPU. With `lastOnly` only the
+   * last row is kept, copied, so that the rest of the block can be released.
+   */
+  private async readLogits(tensor: Tensor, lastOnly: boolean): Promise<LogitsBlock> {
+    const [, rowsAll, vocabSize] = tensor.dims as [number, number, number];
+    let raw = tensor.data;
+    if (tensor.location !== 'cpu') {
+      raw = await this.meter.awaiting(tensor.getData());
+      this.meter.recordRead(bytesOf(raw));
+    }
+    const all = logitsValues(raw, tensor.type);
+    const rows = lastOnly ? 1 : rowsAll;
+    const values = lastOnly && rowsAll > 1 ? all.slice((rowsAll - 1) * vocabSize) : all;
+    return this.logitsPath === 'host-full' ? new FullyConvertedLogits(values, rows, vocabSize) : new HostLogits(values, rows, vocabSize);
   }
 
   rollbackTo(length: number): void {
@@ -180,7 +207,7 @@ export class CausalLmRunner implements ForwardModel {
     if (this.contract.hasLogitsToKeep) feeds['num_logits_to_keep'] = new Tensor('int64', BigInt64Array.of(BigInt(logitsToKeep)), []);
     if (this.contract.hasCacheBranch) feeds['use_cache_branch'] = new Tensor('bool', Uint8Array.of(past > 0 ? 1 : 0), [1]);
 
-    const outputs = (await this.session.run(feeds)) as Record<string, Tensor>;
+    const outputs = (await this.meter.awaiting(this.session.run(feeds))) as Record<string, Tensor>;
     const logitsTensor = outputs['logits'];
     try {
       if (!logitsTensor) throw new Error(`${this.name} returned no "logits" output`);
@@ -193,6 +220,8 @@ export class CausalLmRunner implements ForwardModel {
       throw error;
     }
     this.observedVocabSize ??= logitsTensor.dims[2] ?? null;
+    // ORT copied a CPU tensor out of its heap (WASM) or back from the GPU (WebGPU's default) before returning it.
+    if (logitsTensor.location === 'cpu') this.meter.recordRead(bytesOf(logitsTensor.data));
     return logitsTensor;
   }
 }
@@ -200,21 +229,16 @@ export class CausalLmRunner implements ForwardModel {
 /** Float16Array exists only in newer runtimes (and TypeScript's newest lib). */
 const Float16 = (globalThis as { Float16Array?: new (n: number) => unknown }).Float16Array;
 
-async function readLogits(tensor: Tensor, lastOnly: boolean): Promise<ForwardLogits> {
-  const [, rowsAll, vocabSize] = tensor.dims as [number, number, number];
-  const raw = tensor.location === 'cpu' ? tensor.data : await tensor.getData();
-  const firstRow = lastOnly ? rowsAll - 1 : 0;
-  const rows = rowsAll - firstRow;
-  let data: Float32Array;
-  if (raw instanceof Float32Array) {
-    // A copy of the last row, not a view: a view would keep the whole block's buffer alive as long as the row.
-    data = lastOnly ? raw.slice(firstRow * vocabSize) : raw;
-  } else if (raw instanceof Uint16Array) {
-    data = float16ToFloat32(raw.subarray(firstRow * vocabSize));
-  } else if (Float16 && raw instanceof Float16) {
-    data = Float32Array.from((raw as unknown as Float32Array).subarray(firstRow * vocabSize));
-  } else {
-    throw new Error(`unsupported logits type ${tensor.type}`);
+function bytesOf(data: Tensor['data']): number {
+  return ArrayBuffer.isView(data) ? data.byteLength : 0;
+}
+
+/** The values of a logits tensor as float32, or as fp16 bit patterns (a Float16Array is viewed as its bits). */
+function logitsValues(raw: Tensor['data'], type: string): Float32Array | Uint16Array {
+  if (raw instanceof Float32Array || raw instanceof Uint16Array) return raw;
+  if (Float16 && raw instanceof Float16) {
+    const half = raw as unknown as Uint16Array;
+    return new Uint16Array(half.buffer, half.byteOffset, half.length);
   }
-  return { data, rows, vocabSize };
+  throw new Error(`unsupported logits type ${type}`);
 }

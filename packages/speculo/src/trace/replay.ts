@@ -131,6 +131,15 @@ function checkMetrics(trace: SpeculoTrace, problems: string[]): void {
   if (draftMs + verifyMs > metrics.wallMs + timeTolerance) {
     problems.push(`draft + verify time (${draftMs + verifyMs} ms) exceeds the wall time (${metrics.wallMs} ms)`);
   }
+  // Host work is recorded from format 1.2 on.
+  const hosts = rounds.map((round) => round.host);
+  if (hosts.every((host) => host !== undefined) && metrics.hostWorkMs !== undefined) {
+    const hostWorkMs = sum(hosts.map((host) => host.workMs));
+    if (!near(metrics.hostWorkMs, hostWorkMs)) problems.push(`metrics.hostWorkMs is ${metrics.hostWorkMs} but the rounds add up to ${hostWorkMs}`);
+    if (hosts.some((host) => !(host.workMs >= 0 && Number.isInteger(host.reads) && host.reads >= 0 && host.bytesRead >= 0))) {
+      problems.push('a round reports negative host work, reads or bytes');
+    }
+  }
   const tokensPerSecond = metrics.wallMs > 0 ? (metrics.newTokens * 1000) / metrics.wallMs : 0;
   if (!near(metrics.tokensPerSecond, tokensPerSecond)) problems.push(`metrics.tokensPerSecond is ${metrics.tokensPerSecond}, expected ${tokensPerSecond}`);
 }

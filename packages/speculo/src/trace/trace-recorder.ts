@@ -116,6 +116,7 @@ export class TraceRecorder implements RoundObserver {
       committedTokens: [...report.committedTokens],
       draftMs: report.timings.draftMs,
       verifyMs: report.timings.verifyMs,
+      host: { ...report.host },
     };
     this.rounds.push(round);
     this.sink?.({ type: 'round', round: structuredClone(round) });

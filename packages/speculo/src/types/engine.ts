@@ -99,7 +99,19 @@ export interface EngineOptions {
   guardrails?: GuardrailConfigInput;
   /** Memory budget of the cross-request n-gram cache, bytes; default 4 MiB. */
   ngramCacheBytes?: number;
+  /**
+   * How a round reads the models' logits; a benchmarking knob, the output is the same on every path. `auto` (the
+   * default) is `host`: logits come to JS memory and each row is read only as far as the round needs (a greedy
+   * pick scans fp16 rows without converting them). `host-full` is the earlier path, the whole block converted to
+   * float32 on arrival and confidences from an exact softmax, kept so that the host-overhead benchmark can set the
+   * two side by side.
+   */
+  logitsPath?: LogitsPathOption;
 }
+
+/** The values of {@link EngineOptions.logitsPath}. */
+export const logitsPathOptions = ['auto', 'host', 'host-full'] as const;
+export type LogitsPathOption = (typeof logitsPathOptions)[number];
 
 /** What the engine runs on, as the page can show it. */
 export interface EngineInfo {

@@ -39,6 +39,14 @@ export interface GenerationMetrics {
   /** Prefill plus one per round. */
   targetForwardPasses: number;
   draftForwardPasses: number;
+  /** The engine's own JavaScript work over the generation, prefill included: wall time less what it awaited of ORT or the GPU. */
+  hostWorkMs: number;
+  /** hostWorkMs of the rounds after the prefill, per round; 0 when there were none. */
+  hostWorkMsPerRound: number;
+  /** Logits reads into JS memory per round after the prefill (on WebGPU, GPU→CPU transfers, each a sync). */
+  readsPerRound: number;
+  /** Bytes of logits those reads brought back, per round after the prefill. */
+  bytesReadPerRound: number;
 }
 
 /** Streamed as soon as a round commits tokens. `text` is the new visible text (special tokens are not shown). */

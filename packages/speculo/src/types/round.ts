@@ -80,6 +80,18 @@ export interface RoundReport {
     /** Clock time at which the round's tokens were committed, on the decoder's clock. */
     committedAt: number;
   };
+  /** The host's side of the round: its own JavaScript work, and the logits it read back from ORT or the GPU. */
+  host: HostWork;
+}
+
+/** What the engine's JavaScript did in a round, beside the forward passes it awaited. */
+export interface HostWork {
+  /** Milliseconds of JavaScript work: the round's wall time less the time it awaited ORT or the GPU. */
+  workMs: number;
+  /** Logits reads into JS memory: GPU→CPU transfers (each a sync) on WebGPU, copies out of ORT's heap on WASM. */
+  reads: number;
+  /** Bytes those reads brought back. */
+  bytesRead: number;
 }
 
 /** Receives every round of a generation, in order, as it completes; then the guardrail events and the end. */
@@ -103,6 +115,8 @@ export interface RoundRecord {
   verifyMs: number;
   /** Cutting both caches back to what the round committed. */
   rollbackMs: number;
+  /** The engine's own JavaScript work in the round, and the logits it read back. */
+  host: HostWork;
 }
 
 /** One round's decision in `result.decisions`: the plan and how drafting went. */
@@ -122,7 +136,7 @@ export interface RoundDecision {
 
 export function roundRecordOf(report: RoundReport): RoundRecord {
   const { draftMs, verifyMs, rollbackMs } = report.timings;
-  return { drafted: report.proposal.tokens.length, accepted: report.acceptedCount, committed: report.committedTokens.length, draftMs, verifyMs, rollbackMs };
+  return { drafted: report.proposal.tokens.length, accepted: report.acceptedCount, committed: report.committedTokens.length, draftMs, verifyMs, rollbackMs, host: { ...report.host } };
 }
 
 export function stopReasonOf(report: RoundReport): StopReason {

@@ -7,10 +7,10 @@ import type { Backend } from './engine.js';
 import type { GenerationMetrics } from './generation.js';
 import type { GuardrailConfig, GuardrailEvent } from './guardrail.js';
 import type { ChatMessage } from './options.js';
-import type { FinishReason, RoundMode, TokenSource } from './round.js';
+import type { FinishReason, HostWork, RoundMode, TokenSource } from './round.js';
 
 /** Version of the trace format this library writes. */
-export const traceSchemaVersion = '1.1';
+export const traceSchemaVersion = '1.2';
 
 /** A model as loaded: where it came from and exactly which weights. */
 export interface TraceModel {
@@ -111,6 +111,8 @@ export interface TraceRound {
   draftMs: number;
   /** Time in the target's forward pass (the prefill for round 0). */
   verifyMs: number;
+  /** The engine's own JavaScript work in the round and the logits it read back (format 1.2; absent in older traces). */
+  host?: HostWork;
 }
 
 /** The output text, or only its hash when output redaction is on. */

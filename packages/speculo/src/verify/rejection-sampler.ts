@@ -1,5 +1,6 @@
 import { locateInvalidLogits } from '../errors.js';
-import { isGreedy, logitsRow, sampleFrom, toProbabilities, type SamplingParams } from '../sampling/logits-processing.js';
+import type { LogitsBlock } from '../sampling/logits-block.js';
+import { isGreedy, sampleFrom, toProbabilities, type SamplingParams } from '../sampling/logits-processing.js';
 import type { Rng } from '../sampling/prng.js';
 import { verifyGreedy } from './greedy-verifier.js';
 import { assertTargetRows, type VerifyOutcome } from './verify-outcome.js';
@@ -24,7 +25,7 @@ function scratchRows(vocabSize: number): void {
  * normalise(max(0, p_i − q_i)) and stop; if all γ are accepted draw a bonus token from p_γ. Every emitted token
  * is then distributed exactly as if sampled from the target alone.
  *
- * - `p_i` is `toProbabilities(target row i, params)`; `draftProbs[i]` must be q_i, the distribution the drafter
+ * - `p_i` is `toProbabilities(target.values(i), params)`; `draftProbs[i]` must be q_i, the distribution the drafter
  *   actually sampled x_i from, processed with the same `params`. Any mismatch silently breaks losslessness.
  * - A `null` entry means a deterministic proposal: q_i is one-hot on x_i (e.g. a greedy drafter, or n-gram /
  *   prompt-lookup proposals). The same formulas then accept with probability p_i(x_i) and draw the correction from
@@ -35,18 +36,12 @@ function scratchRows(vocabSize: number): void {
  * Consumes one `rng` draw per examined draft token plus one for the final token, so a seed reproduces a run.
  * @throws {InvalidLogitsError} (with its `row`) when an examined target row holds NaN or +Infinity.
  */
-export function verifySampling(
-  draftTokens: ArrayLike<number>,
-  draftProbs: ReadonlyArray<Float32Array | null>,
-  targetLogits: Float32Array,
-  vocabSize: number,
-  params: SamplingParams,
-  rng: Rng,
-): VerifyOutcome {
-  if (isGreedy(params)) return verifyGreedy(draftTokens, targetLogits, vocabSize);
+export function verifySampling(draftTokens: ArrayLike<number>, draftProbs: ReadonlyArray<Float32Array | null>, target: LogitsBlock, params: SamplingParams, rng: Rng): VerifyOutcome {
+  if (isGreedy(params)) return verifyGreedy(draftTokens, target);
 
   const draftCount = draftTokens.length;
-  assertTargetRows(draftCount, targetLogits, vocabSize);
+  assertTargetRows(draftCount, target);
+  const vocabSize = target.vocabSize;
   if (draftProbs.length !== draftCount) {
     throw new RangeError(`draftProbs has ${draftProbs.length} rows but there are ${draftCount} draft tokens`);
   }
@@ -60,7 +55,7 @@ export function verifySampling(
       if (q !== null && q.length !== vocabSize) {
         throw new RangeError(`draftProbs[${row}] has length ${q.length}, expected vocabSize ${vocabSize}`);
       }
-      const p = toProbabilities(logitsRow(targetLogits, row, vocabSize), params, targetProbs);
+      const p = toProbabilities(target.values(row), params, targetProbs);
       const pToken = p[token];
       const qToken = q === null ? 1 : q[token];
       if (!(qToken > 0)) {
@@ -73,7 +68,7 @@ export function verifySampling(
       return { acceptedCount: row, nextToken: sampleResidual(p, q, token, rng) };
     }
 
-    const bonusProbs = toProbabilities(logitsRow(targetLogits, draftCount, vocabSize), params, targetProbs);
+    const bonusProbs = toProbabilities(target.values(draftCount), params, targetProbs);
     return { acceptedCount: draftCount, nextToken: sampleFrom(bonusProbs, rng) };
   } catch (error) {
     // toProbabilities sees one row; the row index says which draft position the bad logits scored.

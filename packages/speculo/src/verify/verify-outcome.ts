@@ -1,3 +1,5 @@
+import type { LogitsBlock } from '../sampling/logits-block.js';
+
 /** What the target's verification of one round of draft tokens decided. */
 export interface VerifyOutcome {
   /** How many draft tokens, from the first, the target accepted (0..γ). */
@@ -9,13 +11,12 @@ export interface VerifyOutcome {
   nextToken: number;
 }
 
-/** Checks that `targetLogits` holds exactly γ + 1 rows of `vocabSize` logits. */
-export function assertTargetRows(draftCount: number, targetLogits: Float32Array, vocabSize: number): void {
-  if (!Number.isInteger(vocabSize) || vocabSize <= 0) {
-    throw new RangeError(`vocabSize must be a positive integer, got ${vocabSize}`);
+/** Checks that the target's block holds exactly γ + 1 rows. */
+export function assertTargetRows(draftCount: number, target: LogitsBlock): void {
+  if (!Number.isInteger(target.vocabSize) || target.vocabSize <= 0) {
+    throw new RangeError(`vocabSize must be a positive integer, got ${target.vocabSize}`);
   }
-  const expected = (draftCount + 1) * vocabSize;
-  if (targetLogits.length !== expected) {
-    throw new RangeError(`targetLogits has ${targetLogits.length} values, expected ${draftCount + 1} rows × ${vocabSize} = ${expected}`);
+  if (target.rows !== draftCount + 1) {
+    throw new RangeError(`the target's logits have ${target.rows} rows, expected ${draftCount + 1} (one per draft token, and one more)`);
   }
 }

@@ -21,6 +21,7 @@ import { EngineDisposedError, SpeculoError } from '../errors.js';
 import { guardrailConfigHash, parseGuardrailConfig } from '../guard/guardrail-config.js';
 import { calibrateProfile } from '../models/calibrate-profile.js';
 import { architectureOf } from '../models/decoder-contract.js';
+import { PassMeter } from '../models/pass-meter.js';
 import { CausalLmRunner, type LoadedCausalLM } from '../models/causal-lm-runner.js';
 import { eosTokenIdsOf } from '../models/describe-model.js';
 import { loadModelHeader, loadModelWeights, type LoadedModel } from '../models/load-model.js';
@@ -80,7 +81,7 @@ interface Setup {
   backend: Backend;
   adapter: EngineInfo['adapter'];
   files: { target: Record<string, number>; draft: Record<string, number> };
-  options: Pick<WorkerLoadOptions, 'scheduler' | 'drafter' | 'ngramCacheBytes' | 'revision'>;
+  options: Pick<WorkerLoadOptions, 'scheduler' | 'drafter' | 'ngramCacheBytes' | 'revision' | 'logitsPath'>;
   guardrails: GuardrailConfig | null;
   onProgress?: (p: LoadProgress) => void;
 }
@@ -180,10 +181,14 @@ export class WorkerEngine {
     // at load, by name.
     // Both caches cut through one queue, so a round's cuts reach the GPU in one submission.
     const gpuCopies = backend === 'webgpu' ? await GpuCopyQueue.forOnnxRuntime() : null;
-    const targetRunner = new CausalLmRunner(target.model as unknown as LoadedCausalLM, { name: `target model "${target.id}"`, gpuCopies });
+    // One meter for both models: a round's waits and reads are counted in one place.
+    const meter = new PassMeter();
+    const logitsPath = options.logitsPath === 'host-full' ? 'host-full' : 'host';
+    const runnerOptions = { gpuCopies, meter, logitsPath } as const;
+    const targetRunner = new CausalLmRunner(target.model as unknown as LoadedCausalLM, { name: `target model "${target.id}"`, ...runnerOptions });
     let draftRunner: CausalLmRunner | null;
     try {
-      draftRunner = draft ? new CausalLmRunner(draft.model as unknown as LoadedCausalLM, { name: `draft model "${draft.id}"`, gpuCopies }) : null;
+      draftRunner = draft ? new CausalLmRunner(draft.model as unknown as LoadedCausalLM, { name: `draft model "${draft.id}"`, ...runnerOptions }) : null;
     } catch (e) {
       targetRunner.dispose();
       throw e;
@@ -194,6 +199,7 @@ export class WorkerEngine {
       eosTokenIds: new Set(eosTokenIdsOf(generationConfigOf(target), target.config)),
       maxSequenceLength,
       decode: (ids) => (ids.length === 0 ? '' : target.tokenizer.decode(ids, { skip_special_tokens: true })),
+      meter,
       yieldToEventLoop,
     });
     const footprint = draftRunner ? draftFootprintOf(files.draft, draftRunner, Math.min(maxSequenceLength, 4096)) : null;

@@ -376,3 +376,37 @@ describe('SpeculativeDecoder.run: rollback', () => {
     }
   }
 });
+
+describe('SpeculativeDecoder.run: every logits path and element type writes the same tokens', () => {
+  const paths = ['host', 'host-full'] as const;
+  const types = ['float32', 'float16'] as const;
+  const sampled = { temperature: 0.8, topK: 0, topP: 0.9 };
+  for (const sampling of [undefined, sampled]) {
+    it(`${sampling ? 'sampling at temperature 0.8, top-p 0.9, one seed' : 'greedy'}: host and host-full, fp32 and fp16 logits`, async () => {
+      const outputs: ReturnType<typeof outputOf>[] = [];
+      for (const logitsPath of paths) {
+        for (const logitsType of types) {
+          const { decoder, drafter } = scriptedDecoder({ draft: divergingDraft, logitsPath, logitsType });
+          const result = await generate(decoder, { drafter, controller: staticGamma(3), maxNewTokens: 24, ...(sampling ? { sampling } : {}) });
+          outputs.push(outputOf(result));
+        }
+      }
+      expect(outputs.slice(1)).toEqual(Array(outputs.length - 1).fill(outputs[0]));
+      if (!sampling) expect(outputs[0]!.tokenIds).toEqual(greedyReference(prompt, 24));
+    });
+  }
+
+  it('reports each round’s host work and its logits reads: one per forward pass, every verify row read', async () => {
+    const { decoder, drafter } = scriptedDecoder({ draft: divergingDraft, logitsType: 'float16' });
+    const result = await generate(decoder, { drafter, controller: staticGamma(3), maxNewTokens: 24 });
+    const verifyRowBytes = (r: GenerationResult['rounds'][number]) => (r.drafted + 1) * 64 * 2;
+    for (const round of result.rounds) {
+      expect(round.host.reads).toBeGreaterThanOrEqual(round.drafted > 0 ? 2 : 1);
+      expect(round.host.bytesRead).toBeGreaterThanOrEqual(verifyRowBytes(round));
+      expect(round.host.workMs).toBeGreaterThanOrEqual(0);
+    }
+    const rounds = result.rounds.length;
+    expect(result.metrics.readsPerRound).toBeCloseTo((result.metrics.draftForwardPasses + rounds) / rounds, 9);
+    expect(result.metrics.hostWorkMs).toBeGreaterThan(0);
+  });
+});

@@ -2,6 +2,7 @@ import type { RoundPlan, RoundReport } from '../../src/types/index.js';
 
 /** What a test states about a round; everything else gets a plain default. */
 export interface RoundFacts {
+  host?: RoundReport['host'];
   round?: number;
   mode?: RoundReport['mode'];
   plan?: RoundPlan | null;
@@ -41,5 +42,6 @@ export function roundReport(facts: RoundFacts = {}): RoundReport {
     targetToken,
     committedTokens: [...(facts.committed ?? [...tokens.slice(0, accepted), targetToken])],
     timings: { draftMs, verifyMs, rollbackMs, roundMs: facts.roundMs ?? draftMs + verifyMs + rollbackMs, committedAt: facts.committedAt ?? 0 },
+    host: facts.host ?? { workMs: 0, reads: 1, bytesRead: 0 },
   };
 }

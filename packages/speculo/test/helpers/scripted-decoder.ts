@@ -2,7 +2,8 @@ import { SpeculativeDecoder, type DecodeRequest } from '../../src/decode/specula
 import type { GenerationResult, StreamEvent, TokenEvent } from '../../src/types/index.js';
 import type { Drafter, DraftRequest } from '../../src/draft/drafter.js';
 import { ModelDrafter } from '../../src/draft/model-drafter.js';
-import { CausalLmRunner } from '../../src/models/causal-lm-runner.js';
+import { CausalLmRunner, type LogitsPath } from '../../src/models/causal-lm-runner.js';
+import { PassMeter } from '../../src/models/pass-meter.js';
 import type { SamplingParams } from '../../src/sampling/logits-processing.js';
 import { fakeCausalLM, fakeDecoderSession, type FakeDecoder, type FakeDecoderSpec, type FakeRunRecord } from './fake-decoder-session.js';
 
@@ -50,6 +51,10 @@ export interface ScriptedDecoderOptions {
   draftCorrupt?: FakeDecoderSpec['corrupt'];
   maxSequenceLength?: number;
   prefillLogitsBudgetBytes?: number;
+  /** How the runners hand logits to the round; default 'host'. */
+  logitsPath?: LogitsPath;
+  /** The fakes' logits type; default float32. */
+  logitsType?: FakeDecoderSpec['logitsType'];
   decode?: (ids: number[]) => string;
   /** Called with each pass once it has run, before the decoder sees its logits. */
   onPass?: (pass: Pass) => void;
@@ -74,11 +79,13 @@ export interface ScriptedDecoder {
 export function scriptedDecoder(options: ScriptedDecoderOptions = {}): ScriptedDecoder {
   const passes: Pass[] = [];
   const draftRequests: DraftRequest[] = [];
-  const runnerOptions = options.prefillLogitsBudgetBytes ? { prefillLogitsBudgetBytes: options.prefillLogitsBudgetBytes } : {};
+  const meter = new PassMeter();
+  const runnerOptions = { meter, logitsPath: options.logitsPath ?? 'host', ...(options.prefillLogitsBudgetBytes ? { prefillLogitsBudgetBytes: options.prefillLogitsBudgetBytes } : {}) };
   const fake = (model: Pass['model'], predict: Predict, corrupt: FakeDecoderSpec['corrupt']) => {
     const made = fakeDecoderSession({
       vocabSize,
       predict,
+      ...(options.logitsType ? { logitsType: options.logitsType } : {}),
       ...(corrupt ? { corrupt } : {}),
       onRun: (record) => {
         const pass = { model, ...record };
@@ -107,6 +114,7 @@ export function scriptedDecoder(options: ScriptedDecoderOptions = {}): ScriptedD
     eosTokenIds: new Set([eosTokenId]),
     maxSequenceLength: options.maxSequenceLength ?? 4096,
     decode: options.decode ?? letterText,
+    meter,
     ...(options.yieldToEventLoop ? { yieldToEventLoop: options.yieldToEventLoop } : {}),
   });
   return {

@@ -1,7 +1,7 @@
 import type { DeviceProfileKey } from '../../src/types/index.js';
 import { describe, expect, it } from 'vitest';
 import { calibrateProfile, type CalibratedRunner } from '../../src/models/calibrate-profile.js';
-import type { ForwardLogits } from '../../src/models/causal-lm-runner.js';
+import { HostLogits, type LogitsBlock } from '../../src/sampling/logits-block.js';
 
 const key: DeviceProfileKey = { adapter: null, backend: 'wasm', target: 't', draft: 'd', dtype: 'fp32/fp32' };
 
@@ -22,16 +22,16 @@ class SimulatedDevice {
     const device = this;
     return {
       length: 0,
-      async forward(tokens: readonly number[]): Promise<ForwardLogits> {
+      async forward(tokens: readonly number[]): Promise<LogitsBlock> {
         device.forwardLengths.push(tokens.length);
         device.time += (base + slope * (tokens.length - 1)) * device.warmUp(device.passes++);
         this.length += tokens.length;
-        return { data: new Float32Array(0), rows: tokens.length, vocabSize: 0 };
+        return new HostLogits(new Float32Array(0), tokens.length, 0);
       },
       // Filling the context is not timed: only its effect on the cache matters.
-      async prefill(tokens: readonly number[]): Promise<ForwardLogits> {
+      async prefill(tokens: readonly number[]): Promise<LogitsBlock> {
         this.length += tokens.length;
-        return { data: new Float32Array(0), rows: 1, vocabSize: 0 };
+        return new HostLogits(new Float32Array(0), 1, 0);
       },
       rollbackTo(length: number) {
         this.length = Math.min(this.length, length);

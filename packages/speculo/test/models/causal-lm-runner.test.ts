@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UnsupportedModelError } from '../../src/errors.js';
 import { CausalLmRunner, prefillChunkTokens } from '../../src/models/causal-lm-runner.js';
-import { logitsRow } from '../../src/sampling/logits-processing.js';
+import { blockValues } from '../helpers/logits-block.js';
 import { fakeCausalLM, fakeDecoderSession, float32ToFloat16Bits, type FakeDecoderSpec } from '../helpers/fake-decoder-session.js';
 
 /** A deterministic "language model": the next token depends on the last two tokens of the context. */
@@ -29,7 +29,7 @@ describe('CausalLmRunner.prefill', () => {
     expect(runner.length).toBe(prompt.length);
     expect(logits.rows).toBe(1);
     expect(logits.vocabSize).toBe(512);
-    expect(Array.from(logitsRow(logits.data, 0, logits.vocabSize))).toEqual(Array.from(fake.expectedRow(prompt)));
+    expect(Array.from(logits.values(0))).toEqual(Array.from(fake.expectedRow(prompt)));
   });
 
   it('returns the same row as one whole-prompt pass, and decoding continues from the same cache', async () => {
@@ -37,11 +37,11 @@ describe('CausalLmRunner.prefill', () => {
     const whole = runnerOver({}).runner;
     const a = await chunked.prefill(prompt);
     const b = await whole.forward(prompt, true);
-    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+    expect(blockValues(a)).toEqual(blockValues(b));
     const next = [predict(prompt), 5, 9];
     const afterChunked = await chunked.forward(next);
     const afterWhole = await whole.forward(next);
-    expect(Array.from(afterChunked.data)).toEqual(Array.from(afterWhole.data));
+    expect(blockValues(afterChunked)).toEqual(blockValues(afterWhole));
   });
 
   it('uses one pass asking for the last row only when the export has num_logits_to_keep', async () => {
@@ -49,7 +49,7 @@ describe('CausalLmRunner.prefill', () => {
     const logits = await runner.prefill(prompt);
     expect(fake.calls).toHaveLength(1);
     expect(fake.calls[0]).toMatchObject({ fed: prompt.length, logitsToKeep: 1, logitsRows: 1 });
-    expect(Array.from(logits.data)).toEqual(Array.from(fake.expectedRow(prompt)));
+    expect(blockValues(logits)).toEqual(Array.from(fake.expectedRow(prompt)));
     // Verification still gets every row.
     await runner.forward([1, 2, 3]);
     expect(fake.calls[1]).toMatchObject({ logitsToKeep: 0, logitsRows: 3 });
@@ -73,7 +73,7 @@ describe('CausalLmRunner.prefill', () => {
     expect(undeclared.runner.vocabSize).toBeNull();
     const logits = await undeclared.runner.prefill(prompt);
     expect(undeclared.fake.calls.map((c) => c.fed)).toEqual([1, ...Array(9).fill(32), 11]);
-    expect(Array.from(logits.data)).toEqual(Array.from(undeclared.fake.expectedRow(prompt)));
+    expect(blockValues(logits)).toEqual(Array.from(undeclared.fake.expectedRow(prompt)));
     expect(undeclared.runner.vocabSize).toBe(512);
   });
 
@@ -130,8 +130,8 @@ describe('CausalLmRunner at run time', () => {
     });
     const logits = await runner.forward([1, 2]);
     expect(logits.rows).toBe(2);
-    expect(logits.data[predict([1])]).toBe(6);
-    expect(logits.data[512 + 3]).toBe(-Infinity);
+    expect(logits.values(0)[predict([1])]).toBe(6);
+    expect(logits.values(1)[3]).toBe(-Infinity);
     expect(float32ToFloat16Bits(6)).toBe(0x4600);
   });
 });

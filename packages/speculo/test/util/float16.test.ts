@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { float16ToFloat32 } from '../../src/models/float16.js';
+import { float16ToFloat32 } from '../../src/util/float16.js';
 
 /** IEEE 754 binary16 decoded by arithmetic, the definition the table must reproduce. */
 function referenceHalf(h: number): number {

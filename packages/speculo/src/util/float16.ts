@@ -6,8 +6,11 @@
 
 let table: Float32Array | null = null;
 
-/** The 65,536-entry table (256 KiB), built on first use: engines that never see fp16 logits never pay for it. */
-function float16Table(): Float32Array {
+/**
+ * The float32 value of every half-precision bit pattern: a 65,536-entry table (256 KiB), built on first use, so
+ * engines that never see fp16 logits never pay for it. Read-only for callers.
+ */
+export function float16Table(): Float32Array {
   if (table) return table;
   const bits = new Uint32Array(1 << 16);
   for (let h = 0; h < bits.length; h++) bits[h] = float16BitsToFloat32Bits(h);
