@@ -33,6 +33,17 @@ export const suites: Record<string, SuiteDefinition> = {
       return { defaults: m.defaultDraftersSuite, run: (b, p, o) => m.runDraftersSuite(b, p, o as typeof m.defaultDraftersSuite), print: (r) => m.printDraftersTable(r as never) };
     },
   },
+  'host-overhead': {
+    description: "the engine's JavaScript work, logits reads and bytes per round on each logits path (host-full, host, gpu), greedy and sampled, γ 1..8, at 151,936 and 439 columns",
+    async load() {
+      const m = await import('./suites/host-overhead-suite.js');
+      return {
+        defaults: m.defaultHostOverheadSuite,
+        run: (b, p, o) => m.runHostOverheadSuite(b, p, o as typeof m.defaultHostOverheadSuite),
+        print: (r) => m.printHostOverheadTable(r as never),
+      };
+    },
+  },
   scheduler: {
     description: 'adaptive vs heuristic vs static γ policies on the ctrl fixtures',
     async load() {

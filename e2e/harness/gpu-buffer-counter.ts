@@ -6,6 +6,7 @@
 const live = new Set<GPUBuffer>();
 let created = 0;
 let destroyed = 0;
+let mapAsyncCalls = 0;
 
 if (typeof GPUDevice !== 'undefined') {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called as createBuffer.call(this, …) below
@@ -22,14 +23,25 @@ if (typeof GPUDevice !== 'undefined') {
     if (live.delete(this)) destroyed++;
     return destroy.call(this);
   };
+  // Every GPU→CPU read (ORT's downloads and Speculo's own) maps a buffer: the count of syncs.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called as mapAsync.call(this, …) below
+  const mapAsync = GPUBuffer.prototype.mapAsync;
+  GPUBuffer.prototype.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
+    mapAsyncCalls++;
+    return mapAsync.apply(this, args);
+  };
 }
 
 export interface GpuBufferCounts {
   live: number;
   created: number;
   destroyed: number;
-  /** Live buffers that Speculo itself allocated (cache cuts), by label. */
+  /** Live buffers that Speculo itself allocated, by label. */
   liveSpeculo: number;
+  /** Of those, the ones a call leaves behind on purpose: the logits buffers the engine keeps between calls. */
+  liveSpeculoLogits: number;
+  /** GPUBuffer.mapAsync calls so far: GPU→CPU reads. */
+  mapAsyncCalls: number;
 }
 
 const channel = new BroadcastChannel('speculo-gpu-buffer-counter');
@@ -39,6 +51,8 @@ channel.onmessage = (event: MessageEvent<{ query: number }>) => {
     created,
     destroyed,
     liveSpeculo: [...live].filter((b) => b.label.startsWith('speculo')).length,
+    liveSpeculoLogits: [...live].filter((b) => b.label.startsWith('speculo logits')).length,
+    mapAsyncCalls,
   };
   channel.postMessage({ reply: event.data.query, counts });
 };

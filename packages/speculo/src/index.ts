@@ -25,6 +25,7 @@ export type {
   GuardrailEvent,
   GuardrailStreamEvent,
   HostWork,
+  LogitsPathOption,
   LifetimeTelemetry,
   LoadProgress,
   ModelInfo,

@@ -90,7 +90,9 @@ export class SpeculativeDecoder {
       const prefillStart = this.now();
       const prefillTotals = this.parts.meter.snapshot();
       // Chunked so that ORT never materialises logits for every prompt position (see CausalLmRunner.prefill).
-      const prefill = await target.prefill(committed);
+      // Greedy rounds need only each row's pick; sampling needs the rows' values.
+      const read = isGreedy(request.sampling) ? 'picks' : 'values';
+      const prefill = await target.prefill(committed, read);
       const prefillMs = this.now() - prefillStart;
       const first = this.pickOrLocate(prefill, prefill.rows - 1, request.sampling, rng, { model: 'target', round: 0, row: 0 });
       const firstCommit = commitRound({ accepted: [], nextToken: first, eosTokenIds, remaining: request.maxNewTokens });
@@ -143,7 +145,7 @@ export class SpeculativeDecoder {
 
         const drafted = proposal.tokens;
         const verifyStart = this.now();
-        const verifyLogits = await target.forward([committed[committed.length - 1]!, ...drafted]);
+        const verifyLogits = await target.forward([committed[committed.length - 1]!, ...drafted], false, read);
         // Only the forward pass counts as verify time; the acceptance test is the engine's own overhead.
         const verifyMs = this.now() - verifyStart;
         const outcome = this.verify(drafted, proposal.probabilities, verifyLogits, request.sampling, rng, round);

@@ -32,6 +32,8 @@ export class ModelDrafter implements Drafter {
     const probabilities: (Float32Array | null)[] = [];
     const confidences: number[] = [];
     const greedy = isGreedy(sampling);
+    // A greedy pick over a vocabulary the target shares needs no row's values (on the GPU path, a few bytes a step).
+    const read = greedy && this.runner.vocabSize === targetVocabSize ? 'picks' : 'values';
     // The draft feeds whatever committed text it has not seen yet, then its own proposals one at a time.
     let feed = committed.slice(this.runner.length);
     let forwardPasses = 0;
@@ -39,7 +41,7 @@ export class ModelDrafter implements Drafter {
     while (tokens.length < maxTokens) {
       // The first step catches up on the prompt (the whole of it in the first round): prefill keeps ORT from
       // returning logits for every one of those positions. Later steps feed one token.
-      const logits = feed.length > 1 ? await this.runner.prefill(feed) : await this.runner.forward(feed, true);
+      const logits = feed.length > 1 ? await this.runner.prefill(feed, read) : await this.runner.forward(feed, true, read);
       forwardPasses++;
       const last = logits.rows - 1;
       let token: number;

@@ -1,6 +1,9 @@
 import { InvalidLogitsError } from '../errors.js';
 import type { RowStats } from '../sampling/row-stats.js';
 
+/** One reduced row: its stats, or the error a NaN or a +Infinity maximum in it raises. */
+export type RowOutcome = RowStats | InvalidLogitsError;
+
 /** How the logits block stores its values: ORT hands fp32 logits, or fp16 from some exports. */
 export type LogitsElementType = 'float32' | 'float16';
 
@@ -202,7 +205,19 @@ export class LogitsRowStatsKernel {
    * +Infinity (column: its first occurrence); `row` is the index among the reduced rows (0 for `firstRow`).
    * @throws {RangeError} when the rows do not fit the buffer or a binding limit.
    */
-  rowStats(logits: GPUBuffer, elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): Promise<RowStats[]> {
+  async rowStats(logits: GPUBuffer, elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): Promise<RowStats[]> {
+    const outcomes = await this.rowOutcomes(logits, elementType, firstRow, rows, vocabSize);
+    return outcomes.map((outcome) => {
+      if (outcome instanceof InvalidLogitsError) throw outcome;
+      return outcome;
+    });
+  }
+
+  /**
+   * {@link rowStats}, except that a bad row does not reject the call: its entry is the InvalidLogitsError it would
+   * have thrown, so that a caller which never looks at that row (rows past a rejected draft token) is not failed by it.
+   */
+  rowOutcomes(logits: GPUBuffer, elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): Promise<RowOutcome[]> {
     const result = this.tail.then(() => this.reduce(logits, elementType, firstRow, rows, vocabSize));
     this.tail = result.catch(() => undefined);
     return result;
@@ -218,7 +233,7 @@ export class LogitsRowStatsKernel {
     this.capacity = 0;
   }
 
-  private async reduce(logits: GPUBuffer, elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): Promise<RowStats[]> {
+  private async reduce(logits: GPUBuffer, elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): Promise<RowOutcome[]> {
     if (this.disposed) throw new Error('LogitsRowStatsKernel has been disposed');
     const bytes = bytesPerElement[elementType];
     if (bytes === undefined) throw new RangeError(`elementType must be 'float32' or 'float16', got ${String(elementType)}`);
@@ -327,17 +342,17 @@ export class LogitsRowStatsKernel {
   }
 }
 
-/** The mapped results as {@link RowStats}, or the error of the first bad row. */
-function readResults(words: Uint32Array, rows: number): RowStats[] {
+/** The mapped results: each row's {@link RowStats}, or the error its NaN or +Infinity maximum raises. */
+function readResults(words: Uint32Array, rows: number): RowOutcome[] {
   const floats = new Float32Array(words.buffer, words.byteOffset, words.length);
-  const stats: RowStats[] = [];
+  const outcomes: RowOutcome[] = [];
   for (let row = 0; row < rows; row++) {
     const token = words[row * 4];
     const status = words[row * 4 + 3];
-    if (status === statusNaN) throw new InvalidLogitsError({ value: 'NaN', column: token, row });
-    if (status === statusInfinity) throw new InvalidLogitsError({ value: 'Infinity', column: token, row });
-    if (status !== statusOk) throw new Error(`logits row stats: unknown status ${status} in row ${row}`);
-    stats.push({ token, max: floats[row * 4 + 1], sumExp: floats[row * 4 + 2] });
+    if (status === statusNaN) outcomes.push(new InvalidLogitsError({ value: 'NaN', column: token, row }));
+    else if (status === statusInfinity) outcomes.push(new InvalidLogitsError({ value: 'Infinity', column: token, row }));
+    else if (status !== statusOk) throw new Error(`logits row stats: unknown status ${status} in row ${row}`);
+    else outcomes.push({ token, max: floats[row * 4 + 1], sumExp: floats[row * 4 + 2] });
   }
-  return stats;
+  return outcomes;
 }

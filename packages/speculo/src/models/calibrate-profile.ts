@@ -68,7 +68,8 @@ export async function calibrateProfile(key: DeviceProfileKey, target: Calibrated
     if (options.signal?.aborted) throw createAbortError();
     const start = now();
     if (asRound) await options.yieldToEventLoop?.();
-    await runner.forward(tokens);
+    // Picks, as a greedy round reads them: on the GPU path a few bytes a row, not the whole block.
+    await runner.forward(tokens, false, 'picks');
     runner.rollbackTo(contextTokens);
     return now() - start;
   };
@@ -78,10 +79,10 @@ export async function calibrateProfile(key: DeviceProfileKey, target: Calibrated
   try {
     // Only the cache matters here: prefill fills it without asking for logits at every context position.
     target.reset();
-    await target.prefill(context);
+    await target.prefill(context, 'picks');
     if (draft) {
       draft.reset();
-      await draft.prefill(context);
+      await draft.prefill(context, 'picks');
     }
 
     const warmUpStart = now();

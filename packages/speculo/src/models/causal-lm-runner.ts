@@ -3,6 +3,7 @@ import { UnsupportedModelError } from '../errors.js';
 import { KvCache } from '../kv/kv-cache.js';
 import type { GpuCopyQueue } from '../kv/gpu-copy-queue.js';
 import { architectureOf, checkDecoderContract, type DecoderConfig, type DecoderContract } from './decoder-contract.js';
+import { GpuLogitsOutput, type GpuLogitsReader, type LogitsElementType } from '../gpu/gpu-logits.js';
 import { FullyConvertedLogits, HostLogits, type LogitsBlock } from '../sampling/logits-block.js';
 import { PassMeter } from './pass-meter.js';
 
@@ -15,12 +16,20 @@ export interface LoadedCausalLM {
 }
 
 /**
- * How a runner hands logits to the round: 'host' reads ORT's logits into JS memory and answers each question about
- * a row (a greedy pick, the values for sampling) from it without converting more than that row; 'host-full' converts
- * the whole block to float32 as it arrives and takes a draft's confidence from an exact softmax, the path before
- * blocks were read lazily, kept for the host-overhead benchmark.
+ * How a runner hands logits to the round. 'gpu' (WebGPU) has ORT write them into a GPU buffer of the runner's and
+ * reads back only what the round asks for: 16 bytes a row for greedy picks, or the rows' values for sampling. 'host'
+ * takes ORT's logits into JS memory and answers each question about a row (a greedy pick, the values for sampling)
+ * without converting more than that row. 'host-full' converts the whole block to float32 as it arrives and takes a
+ * draft's confidence from an exact softmax, the path before blocks were read lazily, kept for the host-overhead
+ * benchmark.
  */
-export type LogitsPath = 'host' | 'host-full';
+export type LogitsPath = 'gpu' | 'host' | 'host-full';
+
+/**
+ * What the caller will ask of a pass's logits: greedy picks only (argmax and confidence per row), or rows' values
+ * (sampling). On the GPU path picks read 16 bytes a row; values read the rows.
+ */
+export type LogitsRead = 'picks' | 'values';
 
 /**
  * What the decoder, a model drafter and calibration need of a model: passes over its cache, and the cut the cache
@@ -29,8 +38,10 @@ export type LogitsPath = 'host' | 'host-full';
 export interface ForwardModel {
   /** Positions already in the cache. */
   readonly length: number;
-  forward(tokens: readonly number[], lastOnly?: boolean): Promise<LogitsBlock>;
-  prefill(tokens: readonly number[]): Promise<LogitsBlock>;
+  /** Columns of a logits row, once known (declared by the export or config, or seen in a pass). */
+  readonly vocabSize: number | null;
+  forward(tokens: readonly number[], lastOnly?: boolean, read?: LogitsRead): Promise<LogitsBlock>;
+  prefill(tokens: readonly number[], read?: LogitsRead): Promise<LogitsBlock>;
   /** Cuts the cache back to its first `length` positions. */
   rollbackTo(length: number): void;
   reset(): void;
@@ -51,9 +62,14 @@ export interface CausalLmRunnerOptions {
   gpuCopies?: GpuCopyQueue | null;
   /** Counts the waits on ORT and the logits read back; share one between the models of an engine. */
   meter?: PassMeter;
-  /** Default 'host'. */
+  /** Default 'host'; 'gpu' needs `gpuLogits`. */
   logitsPath?: LogitsPath;
+  /** Reads logits on ORT's WebGPU device (one reader shared by the models of an engine); for the 'gpu' path. */
+  gpuLogits?: GpuLogitsReader | null;
 }
+
+/** Rows a logits output keeps room for between passes: a verify of γ = 16. Larger passes (prefill chunks) shrink it back. */
+const keptLogitsRows = 17;
 
 const defaultPrefillLogitsBudgetBytes = 32 * 1024 * 1024;
 
@@ -83,6 +99,9 @@ export class CausalLmRunner implements ForwardModel {
   private readonly gpuCopies: GpuCopyQueue | null;
   readonly meter: PassMeter;
   private readonly logitsPath: LogitsPath;
+  private readonly gpuLogits: GpuLogitsReader | null;
+  /** Where ORT writes this model's logits on the GPU path. */
+  private readonly logitsOutput: GpuLogitsOutput | null;
   /** Logits width seen in a pass, for exports that declare it nowhere. */
   private observedVocabSize: number | null = null;
 
@@ -102,6 +121,9 @@ export class CausalLmRunner implements ForwardModel {
     this.prefillBudgetBytes = budget;
     this.meter = options.meter ?? new PassMeter();
     this.logitsPath = options.logitsPath ?? 'host';
+    this.gpuLogits = options.gpuLogits ?? null;
+    if (this.logitsPath === 'gpu' && !this.gpuLogits) throw new TypeError("logitsPath 'gpu' needs a GPU logits reader (gpuLogits); on WASM use 'host'");
+    this.logitsOutput = this.logitsPath === 'gpu' && this.gpuLogits ? new GpuLogitsOutput(this.gpuLogits.device, `speculo logits of the ${this.name}`) : null;
   }
 
   /** Positions already in the cache. */
@@ -119,10 +141,10 @@ export class CausalLmRunner implements ForwardModel {
    * `tokens.length`. With `lastOnly`, only the last row is copied out (draft steps). To feed a long sequence of
    * which only the last row matters, use {@link prefill}: this returns ORT's whole `[1, tokens, vocab]` block.
    */
-  async forward(tokens: readonly number[], lastOnly = false): Promise<LogitsBlock> {
+  async forward(tokens: readonly number[], lastOnly = false, read: LogitsRead = 'values'): Promise<LogitsBlock> {
     const logitsTensor = await this.run(tokens, lastOnly ? 1 : 0);
     try {
-      return await this.readLogits(logitsTensor, lastOnly);
+      return await this.readLogits(logitsTensor, lastOnly, read);
     } finally {
       logitsTensor.dispose();
     }
@@ -138,9 +160,18 @@ export class CausalLmRunner implements ForwardModel {
    * pass suffices when the export has a `num_logits_to_keep` input (it then computes the last row alone) or when
    * the sequence fits one chunk.
    */
-  async prefill(tokens: readonly number[]): Promise<LogitsBlock> {
+  async prefill(tokens: readonly number[], read: LogitsRead = 'values'): Promise<LogitsBlock> {
     if (tokens.length === 0) throw new Error('prefill needs at least one token');
-    if (this.contract.hasLogitsToKeep) return this.forward(tokens, true);
+    try {
+      return await this.prefillChunks(tokens, read);
+    } finally {
+      // A chunk's block on the GPU need not outlive the prefill: verify passes are a few rows.
+      this.logitsOutput?.shrinkTo(keptLogitsRows * (this.vocabSize ?? 0) * this.contract.bytesPerLogit);
+    }
+  }
+
+  private async prefillChunks(tokens: readonly number[], read: LogitsRead): Promise<LogitsBlock> {
+    if (this.contract.hasLogitsToKeep) return this.forward(tokens, true, read);
     let start = 0;
     // With the width declared nowhere, one token learns it at the cost of one small pass.
     if (this.vocabSize === null && tokens.length > 1) {
@@ -151,15 +182,46 @@ export class CausalLmRunner implements ForwardModel {
     for (; tokens.length - start > chunk; start += chunk) {
       (await this.run(tokens.slice(start, start + chunk), 0)).dispose();
     }
-    return this.forward(tokens.slice(start), true);
+    return this.forward(tokens.slice(start), true, read);
   }
 
   /**
-   * The block of a pass's logits tensor, read into JS memory if ORT left it on the GPU. With `lastOnly` only the
-   * last row is kept, copied, so that the rest of the block can be released.
+   * The outputs ORT should return: every output where the session puts it, except the logits on the GPU path, which
+   * go into this model's own GPU buffer (ORT's pre-allocated outputs). Undefined (ORT's default) on the host paths
+   * and until the vocabulary width is known.
    */
-  private async readLogits(tensor: Tensor, lastOnly: boolean): Promise<LogitsBlock> {
+  private fetches(fed: number, logitsToKeep: number): Record<string, Tensor | null> | undefined {
+    const vocabSize = this.vocabSize;
+    if (!this.logitsOutput || vocabSize === null) return undefined;
+    const rows = logitsToKeep === 1 && this.contract.hasLogitsToKeep ? 1 : fed;
+    const fetches: Record<string, Tensor | null> = {};
+    for (const name of this.session.outputNames) fetches[name] = null;
+    fetches['logits'] = this.logitsOutput.tensor(this.logitsElementType, rows, vocabSize);
+    return fetches;
+  }
+
+  private get logitsElementType(): LogitsElementType {
+    return this.contract.bytesPerLogit === 2 ? 'float16' : 'float32';
+  }
+
+  /**
+   * The block of a pass's logits tensor. On the GPU path only what `read` asks for comes back (picks, or the rows'
+   * values); otherwise the block is read into JS memory if ORT left it on the GPU. With `lastOnly` only the last row
+   * is kept, so that the rest of the block can be released.
+   */
+  private async readLogits(tensor: Tensor, lastOnly: boolean, read: LogitsRead): Promise<LogitsBlock> {
     const [, rowsAll, vocabSize] = tensor.dims as [number, number, number];
+    if (tensor.location === 'gpu-buffer' && this.gpuLogits && this.logitsPath === 'gpu') {
+      const firstRow = lastOnly ? rowsAll - 1 : 0;
+      const rows = rowsAll - firstRow;
+      const buffer = tensor.gpuBuffer as GPUBuffer;
+      const type = this.logitsElementType;
+      const block = await this.meter.awaiting<LogitsBlock>(
+        read === 'picks' ? this.gpuLogits.picks(buffer, type, firstRow, rows, vocabSize) : this.gpuLogits.values(buffer, type, firstRow, rows, vocabSize),
+      );
+      this.meter.recordRead(read === 'picks' ? rows * 16 : rows * vocabSize * this.contract.bytesPerLogit);
+      return block;
+    }
     let raw = tensor.data;
     if (tensor.location !== 'cpu') {
       raw = await this.meter.awaiting(tensor.getData());
@@ -181,6 +243,7 @@ export class CausalLmRunner implements ForwardModel {
 
   dispose(): void {
     this.cache.dispose();
+    this.logitsOutput?.release();
   }
 
   /**
@@ -207,7 +270,7 @@ export class CausalLmRunner implements ForwardModel {
     if (this.contract.hasLogitsToKeep) feeds['num_logits_to_keep'] = new Tensor('int64', BigInt64Array.of(BigInt(logitsToKeep)), []);
     if (this.contract.hasCacheBranch) feeds['use_cache_branch'] = new Tensor('bool', Uint8Array.of(past > 0 ? 1 : 0), [1]);
 
-    const outputs = (await this.meter.awaiting(this.session.run(feeds))) as Record<string, Tensor>;
+    const outputs = (await this.meter.awaiting(this.session.run(feeds, this.fetches(tokens.length, logitsToKeep)))) as Record<string, Tensor>;
     const logitsTensor = outputs['logits'];
     try {
       if (!logitsTensor) throw new Error(`${this.name} returned no "logits" output`);

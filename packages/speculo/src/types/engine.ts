@@ -101,16 +101,18 @@ export interface EngineOptions {
   ngramCacheBytes?: number;
   /**
    * How a round reads the models' logits; a benchmarking knob, the output is the same on every path. `auto` (the
-   * default) is `host`: logits come to JS memory and each row is read only as far as the round needs (a greedy
-   * pick scans fp16 rows without converting them). `host-full` is the earlier path, the whole block converted to
-   * float32 on arrival and confidences from an exact softmax, kept so that the host-overhead benchmark can set the
-   * two side by side.
+   * default) is `gpu` on WebGPU and `host` on WASM. `gpu`: logits stay on the GPU, in a buffer ORT writes into, and a
+   * small kernel reduces each row there, so a greedy round reads back 16 bytes a row (sampling reads the rows it
+   * needs). `host`: logits come to JS memory and each row is read only as far as the round needs (a greedy pick
+   * scans fp16 rows without converting them). `host-full`: the earlier path, the whole block converted to float32
+   * on arrival and confidences from an exact softmax, kept so that the host-overhead benchmark can set the paths
+   * side by side.
    */
   logitsPath?: LogitsPathOption;
 }
 
 /** The values of {@link EngineOptions.logitsPath}. */
-export const logitsPathOptions = ['auto', 'host', 'host-full'] as const;
+export const logitsPathOptions = ['auto', 'gpu', 'host', 'host-full'] as const;
 export type LogitsPathOption = (typeof logitsPathOptions)[number];
 
 /** What the engine runs on, as the page can show it. */

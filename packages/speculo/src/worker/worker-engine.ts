@@ -1,5 +1,6 @@
 import type {
   Backend,
+  LogitsPathOption,
   DeviceProfile,
   DeviceProfileKey,
   DrafterKind,
@@ -22,7 +23,8 @@ import { guardrailConfigHash, parseGuardrailConfig } from '../guard/guardrail-co
 import { calibrateProfile } from '../models/calibrate-profile.js';
 import { architectureOf } from '../models/decoder-contract.js';
 import { PassMeter } from '../models/pass-meter.js';
-import { CausalLmRunner, type LoadedCausalLM } from '../models/causal-lm-runner.js';
+import { GpuLogitsReader } from '../gpu/gpu-logits.js';
+import { CausalLmRunner, type LoadedCausalLM, type LogitsPath } from '../models/causal-lm-runner.js';
 import { eosTokenIdsOf } from '../models/describe-model.js';
 import { loadModelHeader, loadModelWeights, type LoadedModel } from '../models/load-model.js';
 import { assertTransformersSharesOnnxRuntime, configureTransformers } from '../runtime/configure-transformers.js';
@@ -69,6 +71,8 @@ interface LoadedEngine {
   target: LoadedModel;
   draft: LoadedModel | null;
   runners: { target: CausalLmRunner; draft: CausalLmRunner | null };
+  /** Reads logits on the GPU for both runners; null off the GPU path. */
+  gpuLogits: GpuLogitsReader | null;
   decoder: SpeculativeDecoder;
   drafters: DrafterSet;
   controls: SpeculationController;
@@ -183,14 +187,16 @@ export class WorkerEngine {
     const gpuCopies = backend === 'webgpu' ? await GpuCopyQueue.forOnnxRuntime() : null;
     // One meter for both models: a round's waits and reads are counted in one place.
     const meter = new PassMeter();
-    const logitsPath = options.logitsPath === 'host-full' ? 'host-full' : 'host';
-    const runnerOptions = { gpuCopies, meter, logitsPath } as const;
+    const logitsPath = logitsPathFor(options.logitsPath ?? 'auto', backend);
+    const gpuLogits = logitsPath === 'gpu' ? await GpuLogitsReader.forOnnxRuntime() : null;
+    const runnerOptions = { gpuCopies, meter, logitsPath, gpuLogits } as const;
     const targetRunner = new CausalLmRunner(target.model as unknown as LoadedCausalLM, { name: `target model "${target.id}"`, ...runnerOptions });
     let draftRunner: CausalLmRunner | null;
     try {
       draftRunner = draft ? new CausalLmRunner(draft.model as unknown as LoadedCausalLM, { name: `draft model "${draft.id}"`, ...runnerOptions }) : null;
     } catch (e) {
       targetRunner.dispose();
+      gpuLogits?.dispose();
       throw e;
     }
     const maxSequenceLength = Math.min(maxPositionsOf(target), draft ? maxPositionsOf(draft) : Infinity);
@@ -230,6 +236,7 @@ export class WorkerEngine {
       target,
       draft,
       runners: { target: targetRunner, draft: draftRunner },
+      gpuLogits,
       decoder,
       drafters,
       controls,
@@ -366,6 +373,7 @@ export class WorkerEngine {
     engine.drafters.dispose();
     engine.runners.target.dispose();
     engine.runners.draft?.dispose();
+    engine.gpuLogits?.dispose();
     await engine.target.model.dispose();
     await engine.draft?.model.dispose();
   }
@@ -460,3 +468,12 @@ const yieldToEventLoop: () => Promise<void> = (() => {
     });
   };
 })();
+
+/** The path a runner takes for the engine's `logitsPath` option on `backend`. */
+function logitsPathFor(option: LogitsPathOption, backend: Backend): LogitsPath {
+  if (option === 'auto') return backend === 'webgpu' ? 'gpu' : 'host';
+  if (option === 'gpu' && backend !== 'webgpu') {
+    throw new RangeError(`logitsPath 'gpu' needs the WebGPU backend, and this engine runs on ${backend}: use 'auto' or 'host'`);
+  }
+  return option;
+}

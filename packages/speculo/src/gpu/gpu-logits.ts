@@ -1,0 +1,141 @@
+import { Tensor, env as ortEnv } from 'onnxruntime-web/webgpu';
+import { InvalidLogitsError } from '../errors.js';
+import { HostLogits, type GreedyPick, type LogitsBlock } from '../sampling/logits-block.js';
+import { LogitsRowStatsKernel, type LogitsElementType, type RowOutcome } from './logits-row-stats.js';
+
+export type { LogitsElementType } from './logits-row-stats.js';
+
+const bytesPerElement: Record<LogitsElementType, number> = { float32: 4, float16: 2 };
+
+/**
+ * Reads logits that ORT left on the GPU, on ORT's own device: per-row greedy picks by the row-stats kernel (16 bytes
+ * a row come back), or rows' values by one copy. Each call is one submission and one `mapAsync`. One reader serves
+ * every model of an engine.
+ */
+export class GpuLogitsReader {
+  private readonly kernel: LogitsRowStatsKernel;
+  private staging: GPUBuffer | null = null;
+  /** The last values read, settled or not: the staging buffer is shared, so reads go one after another. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly device: GPUDevice) {
+    this.kernel = new LogitsRowStatsKernel(device);
+  }
+
+  /** A reader on the device ORT's WebGPU backend runs on, where the logits are. */
+  static async forOnnxRuntime(): Promise<GpuLogitsReader> {
+    return new GpuLogitsReader((await ortEnv.webgpu.device) as GPUDevice);
+  }
+
+  /** The greedy picks of rows [firstRow, firstRow + rows) of a [*, vocabSize] block, as a {@link LogitsBlock}. */
+  async picks(logits: GPUBuffer, elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): Promise<GpuLogits> {
+    return new GpuLogits(vocabSize, await this.kernel.rowOutcomes(logits, elementType, firstRow, rows, vocabSize));
+  }
+
+  /** Rows [firstRow, firstRow + rows) copied back whole, as a {@link HostLogits} block. */
+  values(logits: GPUBuffer, elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): Promise<HostLogits> {
+    const result = this.tail.then(() => this.copyBack(logits, elementType, firstRow, rows, vocabSize));
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  dispose(): void {
+    this.kernel.dispose();
+    this.staging?.destroy();
+    this.staging = null;
+  }
+
+  private async copyBack(logits: GPUBuffer, elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): Promise<HostLogits> {
+    const bytes = bytesPerElement[elementType];
+    const start = firstRow * vocabSize * bytes;
+    const size = rows * vocabSize * bytes;
+    // copyBufferToBuffer moves 4-byte-aligned ranges: an fp16 row of odd width is read from the word that holds it.
+    const alignedStart = Math.floor(start / 4) * 4;
+    const alignedSize = Math.ceil((start + size - alignedStart) / 4) * 4;
+    if (alignedStart + alignedSize > logits.size) throw new RangeError(`rows ${firstRow}..${firstRow + rows - 1} lie outside the ${logits.size}-byte logits buffer`);
+    if (!this.staging || this.staging.size < alignedSize) {
+      this.staging?.destroy();
+      this.staging = this.device.createBuffer({ label: 'speculo logits values', size: alignedSize, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    }
+    const staging = this.staging;
+    const encoder = this.device.createCommandEncoder({ label: 'speculo logits values' });
+    encoder.copyBufferToBuffer(logits, alignedStart, staging, 0, alignedSize);
+    this.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ, 0, alignedSize);
+    const copy = staging.getMappedRange(0, alignedSize).slice(start - alignedStart, start - alignedStart + size);
+    staging.unmap();
+    const data = elementType === 'float32' ? new Float32Array(copy) : new Uint16Array(copy);
+    return new HostLogits(data, rows, vocabSize);
+  }
+}
+
+/**
+ * A block read from the GPU as greedy picks only: each row's argmax and Σ exp(x − max), computed where the logits
+ * are. A row whose logits hold NaN (or a +Infinity maximum) throws when it is asked for, as a host block does, so a
+ * bad row past a rejected draft token fails nothing.
+ */
+export class GpuLogits implements LogitsBlock {
+  readonly rows: number;
+
+  constructor(
+    readonly vocabSize: number,
+    private readonly outcomes: readonly RowOutcome[],
+  ) {
+    this.rows = outcomes.length;
+  }
+
+  argmax(row: number): number {
+    return this.stats(row).token;
+  }
+
+  argmaxWithConfidence(row: number): GreedyPick {
+    const { token, sumExp } = this.stats(row);
+    return { token, confidence: 1 / sumExp };
+  }
+
+  values(): Float32Array {
+    throw new Error("this logits block was read from the GPU as greedy picks only; ask the model's forward pass for values (read: 'values') to sample");
+  }
+
+  private stats(row: number) {
+    const outcome = this.outcomes[row];
+    if (outcome === undefined) throw new RangeError(`row ${row} is outside the block's ${this.rows} rows`);
+    if (outcome instanceof InvalidLogitsError) throw outcome;
+    return outcome;
+  }
+}
+
+/**
+ * The GPU buffer one model's logits are written into, handed to ORT as a pre-allocated output so that logits never
+ * leave the GPU unread. It grows to the largest pass (a prefill chunk, within the runner's logits budget) and can be
+ * shrunk back once such a pass is over.
+ */
+export class GpuLogitsOutput {
+  private buffer: GPUBuffer | null = null;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly label: string,
+  ) {}
+
+  /** A tensor over the buffer with dims [1, rows, vocabSize]; the buffer stays this output's. */
+  tensor(elementType: LogitsElementType, rows: number, vocabSize: number): Tensor {
+    // WebGPU buffers are bound and copied in 4-byte words, and ORT pads its own to 16 bytes: so does this one.
+    const size = Math.ceil((rows * vocabSize * bytesPerElement[elementType]) / 16) * 16;
+    if (!this.buffer || this.buffer.size < size) {
+      this.buffer?.destroy();
+      this.buffer = this.device.createBuffer({ label: this.label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    }
+    return Tensor.fromGpuBuffer(this.buffer, { dataType: elementType, dims: [1, rows, vocabSize] });
+  }
+
+  /** Frees the buffer when it holds more than `bytes`; the next pass allocates what it needs. */
+  shrinkTo(bytes: number): void {
+    if (this.buffer && this.buffer.size > bytes) this.release();
+  }
+
+  release(): void {
+    this.buffer?.destroy();
+    this.buffer = null;
+  }
+}
