@@ -7,6 +7,8 @@ const live = new Set<GPUBuffer>();
 let created = 0;
 let destroyed = 0;
 let mapAsyncCalls = 0;
+let speculoMapAsyncCalls = 0;
+let largestOtherMap = 0;
 
 if (typeof GPUDevice !== 'undefined') {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called as createBuffer.call(this, …) below
@@ -28,6 +30,8 @@ if (typeof GPUDevice !== 'undefined') {
   const mapAsync = GPUBuffer.prototype.mapAsync;
   GPUBuffer.prototype.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
     mapAsyncCalls++;
+    if (this.label.startsWith('speculo')) speculoMapAsyncCalls++;
+    else largestOtherMap = Math.max(largestOtherMap, this.size);
     return mapAsync.apply(this, args);
   };
 }
@@ -42,6 +46,10 @@ export interface GpuBufferCounts {
   liveSpeculoLogits: number;
   /** GPUBuffer.mapAsync calls so far: GPU→CPU reads. */
   mapAsyncCalls: number;
+  /** Of those, the ones on Speculo's own buffers (its logits reads); the rest are ORT's downloads. */
+  speculoMapAsyncCalls: number;
+  /** Bytes of the largest buffer anything else (ORT) mapped. */
+  largestOtherMap: number;
 }
 
 const channel = new BroadcastChannel('speculo-gpu-buffer-counter');
@@ -53,6 +61,8 @@ channel.onmessage = (event: MessageEvent<{ query: number }>) => {
     liveSpeculo: [...live].filter((b) => b.label.startsWith('speculo')).length,
     liveSpeculoLogits: [...live].filter((b) => b.label.startsWith('speculo logits')).length,
     mapAsyncCalls,
+    speculoMapAsyncCalls,
+    largestOtherMap,
   };
   channel.postMessage({ reply: event.data.query, counts });
 };

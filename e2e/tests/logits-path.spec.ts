@@ -16,7 +16,10 @@ async function createEngine(page: Page, options: Record<string, unknown>, instru
 async function runAll(page: Page, handle: number, instrumented: boolean) {
   return page.evaluate(
     async ([h, ps, n, i]) => {
-      const mapAsyncCalls = async () => (i ? (await window.harness.gpuBufferCounts()).mapAsyncCalls : 0);
+      const mapAsyncCalls = async () => {
+        const counts = i ? await window.harness.gpuBufferCounts() : null;
+        return { all: counts?.mapAsyncCalls ?? 0, speculo: counts?.speculoMapAsyncCalls ?? 0 };
+      };
       const engine = window.harness.engine(h);
       const out = [];
       for (const prompt of ps) {
@@ -29,7 +32,8 @@ async function runAll(page: Page, handle: number, instrumented: boolean) {
             tokenIds: result.tokenIds,
             metrics: result.metrics,
             rounds: result.rounds,
-            mapAsyncCalls: after - before,
+            mapAsyncCalls: after.all - before.all,
+            speculoMapAsyncCalls: after.speculo - before.speculo,
           });
         }
       }
@@ -39,7 +43,7 @@ async function runAll(page: Page, handle: number, instrumented: boolean) {
   );
 }
 
-test('every logits path writes the same tokens; on WebGPU a greedy round reads 16 bytes a verified row, counted by mapAsync', async ({ page }, testInfo) => {
+test('every logits path writes the same tokens; on WebGPU the engine reads twice a greedy round at most, 16 bytes a row, counted by mapAsync', async ({ page }, testInfo) => {
   test.setTimeout(600_000);
   const device = projectDevice(testInfo);
   const errors = await openHarness(page);
@@ -54,6 +58,8 @@ test('every logits path writes the same tokens; on WebGPU a greedy round reads 1
     if (instrumented) {
       const counts = await page.evaluate(() => window.harness.gpuBufferCounts());
       expect(counts.liveSpeculo).toBe(0);
+      // ORT's own downloads: never a logits block, at most the 16-byte buffer of a token id (see below).
+      expect(counts.largestOtherMap).toBeLessThanOrEqual(16);
     }
   }
   const tokens = (path: string) => results[path]!.map((run) => run.tokenIds);
@@ -62,13 +68,18 @@ test('every logits path writes the same tokens; on WebGPU a greedy round reads 1
   for (const run of results['auto']!) {
     const passes = run.metrics.targetForwardPasses + run.metrics.draftForwardPasses;
     if (device === 'webgpu') {
-      // Every GPU→CPU read is one mapAsync, and the engine counts each: one per forward pass, no more.
-      expect(run.mapAsyncCalls).toBe(passes);
-      expect(run.metrics.readsPerRound * run.metrics.rounds).toBeLessThanOrEqual(passes);
+      // Each of the engine's reads is one mapAsync on its own buffers, counted exactly (the prefill's, then every
+      // round's). ORT adds downloads of its own when a graph reads the input ids on the CPU (a Shape node, these
+      // fixtures' transition table): a draft step fed a pick that stayed on the GPU then makes ORT read that id back.
+      expect(run.speculoMapAsyncCalls).toBe(1 + run.rounds.reduce((sum, round) => sum + round.host.reads, 0));
+      expect(run.mapAsyncCalls).toBeLessThanOrEqual(1 + passes);
     }
     if (run.greedy && device === 'webgpu') {
       // 16 bytes per verified row and per draft step: nothing of the vocabulary comes back.
       for (const round of run.rounds) expect(round.host.bytesRead).toBeLessThanOrEqual(16 * (round.drafted + 1) + 16 * round.drafted);
+      // After the first round (whose draft reads the prompt), the draft's picks stay on the GPU: one read for the
+      // proposal, one for the verify.
+      for (const round of run.rounds.slice(1)) expect(round.host.reads).toBeLessThanOrEqual(2);
     }
     expect(run.metrics.hostWorkMsPerRound).toBeGreaterThan(0);
   }

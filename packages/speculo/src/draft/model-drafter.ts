@@ -1,4 +1,4 @@
-import { locateInvalidLogits } from '../errors.js';
+import { InvalidLogitsError, locateInvalidLogits } from '../errors.js';
 import type { GreedyPick, LogitsBlock } from '../sampling/logits-block.js';
 import { argmaxWithConfidence, isGreedy, sampleFrom, toProbabilities } from '../sampling/logits-processing.js';
 import type { ForwardModel } from '../models/causal-lm-runner.js';
@@ -34,6 +34,9 @@ export class ModelDrafter implements Drafter {
     const greedy = isGreedy(sampling);
     // A greedy pick over a vocabulary the target shares needs no row's values (on the GPU path, a few bytes a step).
     const read = greedy && this.runner.vocabSize === targetVocabSize ? 'picks' : 'values';
+    // On the GPU path the picks can stay there, each step feeding the next: one read for the whole proposal.
+    const catchUp = committed.length - this.runner.length;
+    if (read === 'picks' && this.runner.canDeferPicks && catchUp >= 1 && catchUp <= maxDeferredCatchUp) return this.proposeOnGpu(request);
     // The draft feeds whatever committed text it has not seen yet, then its own proposals one at a time.
     let feed = committed.slice(this.runner.length);
     let forwardPasses = 0;
@@ -71,6 +74,31 @@ export class ModelDrafter implements Drafter {
   }
 
   /**
+   * A greedy proposal whose picks stay on the GPU: γ steps, each fed the pick of the one before, then one read of
+   * every token and confidence. The in-round early stop then applies to the confidences read: the proposal is cut
+   * where it says stop, after the steps were taken (the scheduler's cost model sees their time).
+   */
+  private async proposeOnGpu(request: DraftRequest): Promise<DraftProposal> {
+    const { committed, maxTokens, continueAfter } = request;
+    const runner = this.runner as Required<Pick<ForwardModel, 'forwardDeferred' | 'readDeferredPicks'>> & ForwardModel;
+    for (let step = 0; step < maxTokens; step++) await runner.forwardDeferred(step === 0 ? committed.slice(runner.length) : 'previous', maxTokens);
+    const picks = await runner.readDeferredPicks();
+    const tokens: number[] = [];
+    const confidences: number[] = [];
+    let stoppedEarly = false;
+    for (const [step, pick] of picks.entries()) {
+      if (pick instanceof InvalidLogitsError) throw locateInvalidLogits(pick, { model: 'draft', row: step });
+      tokens.push(pick.token);
+      confidences.push(pick.confidence);
+      if (step < picks.length - 1 && continueAfter && !continueAfter(step, pick.confidence)) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+    return { tokens, probabilities: tokens.map(() => null), confidences, forwardPasses: maxTokens, stoppedEarly };
+  }
+
+  /**
    * Keeps the cache of the committed text and the accepted proposals; the rejected ones go. The round's own token
    * was never fed: the next proposal feeds it with whatever else the cache has not seen.
    */
@@ -91,6 +119,9 @@ export class ModelDrafter implements Drafter {
     this.distributionRows.length = 0;
   }
 }
+
+/** The most committed tokens a draft may not have seen for its proposal to stay on the GPU (a prompt is prefilled instead). */
+const maxDeferredCatchUp = 8;
 
 /** The greedy pick of a row, among the target's columns when the draft's vocabulary is wider or narrower. */
 function greedyPick(logits: LogitsBlock, row: number, targetVocabSize: number): GreedyPick {

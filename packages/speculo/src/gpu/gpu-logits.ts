@@ -29,7 +29,12 @@ export class GpuLogitsReader {
 
   /** The greedy picks of rows [firstRow, firstRow + rows) of a [*, vocabSize] block, as a {@link LogitsBlock}. */
   async picks(logits: GPUBuffer, elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): Promise<GpuLogits> {
-    return new GpuLogits(vocabSize, await this.kernel.rowOutcomes(logits, elementType, firstRow, rows, vocabSize));
+    return new GpuLogits(vocabSize, unlocated(await this.kernel.rowOutcomes(logits, elementType, firstRow, rows, vocabSize)));
+  }
+
+  /** A set of draft picks kept on the GPU for a round of up to `steps` draft steps (see {@link DeferredPicks}). */
+  deferredPicks(steps: number): DeferredPicks {
+    return new DeferredPicks(this.kernel, this.device, steps);
   }
 
   /** Rows [firstRow, firstRow + rows) copied back whole, as a {@link HostLogits} block. */
@@ -138,4 +143,81 @@ export class GpuLogitsOutput {
     this.buffer?.destroy();
     this.buffer = null;
   }
+}
+
+/**
+ * A round's greedy draft picks, kept on the GPU until the round reads them all at once. Each step's row is reduced
+ * into one results buffer, and its token is copied into an int64 buffer that ORT takes as the next step's
+ * `input_ids`: γ draft steps make no GPU→CPU read, and one `mapAsync` at the end returns every token and confidence.
+ */
+export class DeferredPicks {
+  private readonly results: GPUBuffer;
+  private readonly staging: GPUBuffer;
+  private readonly tokens: GPUBuffer[] = [];
+  /** Steps recorded this round. */
+  private count = 0;
+
+  constructor(
+    private readonly kernel: LogitsRowStatsKernel,
+    private readonly device: GPUDevice,
+    /** Most steps a round may record. */
+    readonly capacity: number,
+  ) {
+    const size = Math.max(1, capacity) * resultBytes;
+    this.results = device.createBuffer({ label: 'speculo logits deferred picks', size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    this.staging = device.createBuffer({ label: 'speculo logits deferred picks read', size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  }
+
+  /** Steps recorded since the last {@link read}. */
+  get steps(): number {
+    return this.count;
+  }
+
+  /**
+   * Records the pick of row `row` of `logits` as the next step: its stats, and its token in an int64 buffer (zeroed
+   * at creation, so copying the token's 32 low bits makes the int64).
+   */
+  async add(logits: GPUBuffer, elementType: LogitsElementType, row: number, vocabSize: number): Promise<void> {
+    const step = this.count;
+    if (step >= this.capacity) throw new RangeError(`a round of deferred picks holds at most ${this.capacity} steps`);
+    const token = (this.tokens[step] ??= this.device.createBuffer({
+      label: 'speculo logits deferred token',
+      size: 16,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    }));
+    await this.kernel.dispatch(logits, elementType, row, 1, vocabSize, this.results, step, (encoder) => encoder.copyBufferToBuffer(this.results, step * resultBytes, token, 0, 4));
+    this.count = step + 1;
+  }
+
+  /** The token of step `step`, as the `[1, 1]` int64 `input_ids` of the pass after it. */
+  tokenInput(step: number): Tensor {
+    const buffer = this.tokens[step];
+    if (!buffer || step >= this.count) throw new RangeError(`step ${step} has not been recorded`);
+    return Tensor.fromGpuBuffer(buffer, { dataType: 'int64', dims: [1, 1] });
+  }
+
+  /** Every recorded step's pick, in one read; the set is empty again afterwards. */
+  async read(): Promise<RowOutcome[]> {
+    const steps = this.count;
+    this.count = 0;
+    return steps === 0 ? [] : unlocated(await this.kernel.readOutcomes(this.results, this.staging, steps));
+  }
+
+  dispose(): void {
+    this.results.destroy();
+    this.staging.destroy();
+    for (const buffer of this.tokens) buffer.destroy();
+    this.tokens.length = 0;
+  }
+}
+
+/** Bytes of one row's result: token, max, Σexp, status. */
+const resultBytes = 16;
+
+/**
+ * The outcomes with each error's row left for the caller to fill in: the kernel numbers the rows it reduced, while a
+ * host block's error names none and its reader knows which draft position or verify row it was.
+ */
+function unlocated(outcomes: RowOutcome[]): RowOutcome[] {
+  return outcomes.map((outcome) => (outcome instanceof InvalidLogitsError ? new InvalidLogitsError({ value: outcome.value, column: outcome.column }) : outcome));
 }

@@ -51,7 +51,7 @@ struct Params {
   baseElement: u32, // element index, in the bound window, where row 0 of the reduced rows starts
   rows: u32,
   vocabSize: u32,
-  unused: u32,
+  resultBase: u32, // where row 0's result goes in results
 }
 
 struct RowResult {
@@ -164,7 +164,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
       let token = partialIndex[0];
       result = RowResult(token, loadBits(start + token), partialSum[0], ${statusOk}u);
     }
-    results[row] = result;
+    results[params.resultBase + row] = result;
   }
 }
 `;
@@ -234,45 +234,18 @@ export class LogitsRowStatsKernel {
   }
 
   private async reduce(logits: GPUBuffer, elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): Promise<RowOutcome[]> {
-    if (this.disposed) throw new Error('LogitsRowStatsKernel has been disposed');
-    const bytes = bytesPerElement[elementType];
-    if (bytes === undefined) throw new RangeError(`elementType must be 'float32' or 'float16', got ${String(elementType)}`);
-    for (const [name, value] of [
-      ['firstRow', firstRow],
-      ['rows', rows],
-      ['vocabSize', vocabSize],
-    ] as const) {
-      if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be an integer ≥ 0, got ${value}`);
-    }
-    if (vocabSize === 0) throw new RangeError('vocabSize must be at least 1');
+    this.validate(elementType, firstRow, rows, vocabSize);
     if (rows === 0) return [];
-
-    const window = this.bindingWindow(logits, bytes, firstRow, rows, vocabSize);
-    const pipeline = await this.pipeline(elementType);
-    if (this.disposed) throw new Error('LogitsRowStatsKernel has been disposed');
-    const { uniform, output, staging } = this.buffers(rows);
+    const { output, staging } = this.buffers(rows);
     const resultSize = rows * resultBytes;
-
     const device = this.device;
     device.pushErrorScope('validation');
-    device.queue.writeBuffer(uniform, 0, new Uint32Array([window.baseElement, rows, vocabSize, 0]));
-    const bindGroup = device.createBindGroup({
-      label: 'speculo logits row stats',
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: uniform } },
-        { binding: 1, resource: { buffer: logits, offset: window.offset, size: window.size } },
-        { binding: 2, resource: { buffer: output, offset: 0, size: resultSize } },
-      ],
-    });
-    const encoder = device.createCommandEncoder({ label: 'speculo logits row stats' });
-    const pass = encoder.beginComputePass({ label: 'speculo logits row stats' });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(Math.min(rows, workgroupsPerDimension), Math.ceil(rows / workgroupsPerDimension));
-    pass.end();
-    encoder.copyBufferToBuffer(output, 0, staging, 0, resultSize);
-    device.queue.submit([encoder.finish()]);
+    try {
+      await this.submit(logits, elementType, firstRow, rows, vocabSize, output, 0, (encoder) => encoder.copyBufferToBuffer(output, 0, staging, 0, resultSize));
+    } catch (error) {
+      await device.popErrorScope();
+      throw error;
+    }
     // Both settle before anything is thrown, so that neither rejection goes unhandled.
     const [scope, mapping] = await Promise.allSettled([device.popErrorScope(), staging.mapAsync(GPUMapMode.READ, 0, resultSize)]);
     const error = scope.status === 'fulfilled' ? scope.value : null;
@@ -284,6 +257,94 @@ export class LogitsRowStatsKernel {
     const words = new Uint32Array(staging.getMappedRange(0, resultSize).slice(0));
     staging.unmap();
     return readResults(words, rows);
+  }
+
+  /**
+   * Reduces rows into `results` (a STORAGE buffer of 16-byte results) from result `resultBase` on, and submits, reading
+   * nothing: for picks that stay on the GPU until a later {@link readOutcomes}. `after` adds commands to the same
+   * submission (e.g. copying a token where the next pass reads it).
+   */
+  dispatch(
+    logits: GPUBuffer,
+    elementType: LogitsElementType,
+    firstRow: number,
+    rows: number,
+    vocabSize: number,
+    results: GPUBuffer,
+    resultBase: number,
+    after?: (encoder: GPUCommandEncoder) => void,
+  ): Promise<void> {
+    const done = this.tail.then(() => {
+      this.validate(elementType, firstRow, rows, vocabSize);
+      return this.submit(logits, elementType, firstRow, rows, vocabSize, results, resultBase, after);
+    });
+    this.tail = done.catch(() => undefined);
+    return done;
+  }
+
+  /** Reads `rows` results from the start of `results` through `staging` (a MAP_READ buffer), with one `mapAsync`. */
+  readOutcomes(results: GPUBuffer, staging: GPUBuffer, rows: number): Promise<RowOutcome[]> {
+    const done = this.tail.then(async () => {
+      const size = rows * resultBytes;
+      const encoder = this.device.createCommandEncoder({ label: 'speculo logits row stats read' });
+      encoder.copyBufferToBuffer(results, 0, staging, 0, size);
+      this.device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ, 0, size);
+      const words = new Uint32Array(staging.getMappedRange(0, size).slice(0));
+      staging.unmap();
+      return readResults(words, rows);
+    });
+    this.tail = done.catch(() => undefined);
+    return done;
+  }
+
+  private validate(elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): void {
+    if (this.disposed) throw new Error('LogitsRowStatsKernel has been disposed');
+    if ((bytesPerElement[elementType] as number | undefined) === undefined) throw new RangeError(`elementType must be 'float32' or 'float16', got ${String(elementType)}`);
+    for (const [name, value] of [
+      ['firstRow', firstRow],
+      ['rows', rows],
+      ['vocabSize', vocabSize],
+    ] as const) {
+      if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be an integer ≥ 0, got ${value}`);
+    }
+    if (vocabSize === 0) throw new RangeError('vocabSize must be at least 1');
+  }
+
+  /** Writes the uniforms, dispatches one workgroup per row into `results` at `resultBase`, and submits. */
+  private async submit(
+    logits: GPUBuffer,
+    elementType: LogitsElementType,
+    firstRow: number,
+    rows: number,
+    vocabSize: number,
+    results: GPUBuffer,
+    resultBase: number,
+    after?: (encoder: GPUCommandEncoder) => void,
+  ): Promise<void> {
+    const window = this.bindingWindow(logits, bytesPerElement[elementType], firstRow, rows, vocabSize);
+    const pipeline = await this.pipeline(elementType);
+    if (this.disposed) throw new Error('LogitsRowStatsKernel has been disposed');
+    this.uniform ??= this.device.createBuffer({ label: 'speculo logits row stats params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    // Queue writes and submissions run in order, so each submission sees the uniforms written just before it.
+    this.device.queue.writeBuffer(this.uniform, 0, new Uint32Array([window.baseElement, rows, vocabSize, resultBase]));
+    const bindGroup = this.device.createBindGroup({
+      label: 'speculo logits row stats',
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.uniform } },
+        { binding: 1, resource: { buffer: logits, offset: window.offset, size: window.size } },
+        { binding: 2, resource: { buffer: results } },
+      ],
+    });
+    const encoder = this.device.createCommandEncoder({ label: 'speculo logits row stats' });
+    const pass = encoder.beginComputePass({ label: 'speculo logits row stats' });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(Math.min(rows, workgroupsPerDimension), Math.ceil(rows / workgroupsPerDimension));
+    pass.end();
+    after?.(encoder);
+    this.device.queue.submit([encoder.finish()]);
   }
 
   /** The part of `logits` that holds the rows, as a binding: offset, size, and where the first row starts in it. */

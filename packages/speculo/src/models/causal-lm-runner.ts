@@ -3,8 +3,9 @@ import { UnsupportedModelError } from '../errors.js';
 import { KvCache } from '../kv/kv-cache.js';
 import type { GpuCopyQueue } from '../kv/gpu-copy-queue.js';
 import { architectureOf, checkDecoderContract, type DecoderConfig, type DecoderContract } from './decoder-contract.js';
-import { GpuLogitsOutput, type GpuLogitsReader, type LogitsElementType } from '../gpu/gpu-logits.js';
-import { FullyConvertedLogits, HostLogits, type LogitsBlock } from '../sampling/logits-block.js';
+import { GpuLogitsOutput, type DeferredPicks, type GpuLogitsReader, type LogitsElementType } from '../gpu/gpu-logits.js';
+import { FullyConvertedLogits, HostLogits, type GreedyPick, type LogitsBlock } from '../sampling/logits-block.js';
+import { InvalidLogitsError } from '../errors.js';
 import { PassMeter } from './pass-meter.js';
 
 export { checkDecoderContract, findCacheSlots, type DecoderConfig, type DecoderContract, type DecoderSession } from './decoder-contract.js';
@@ -45,6 +46,22 @@ export interface ForwardModel {
   /** Cuts the cache back to its first `length` positions. */
   rollbackTo(length: number): void;
   reset(): void;
+  /** True when greedy draft picks can stay on the GPU between passes ({@link forwardDeferred}). */
+  readonly canDeferPicks?: boolean;
+  /**
+   * One greedy draft step whose pick stays on the GPU: feeds `tokens` (ids the host knows) or, with 'previous', the
+   * pick of the step before, and records its last row's pick. A round of up to `maxSteps` such steps reads nothing
+   * back until {@link readDeferredPicks}.
+   */
+  forwardDeferred?(tokens: readonly number[] | 'previous', maxSteps: number): Promise<void>;
+  /** Every pick recorded since the last read, in one GPU→CPU read; a bad row is its InvalidLogitsError. */
+  readDeferredPicks?(): Promise<(GreedyPick | InvalidLogitsError)[]>;
+}
+
+/** Token ids already on the GPU, as ORT takes them: an int64 `[1, length]` tensor. */
+interface GpuTokenIds {
+  tensor: Tensor;
+  length: number;
 }
 
 export interface CausalLmRunnerOptions {
@@ -102,6 +119,8 @@ export class CausalLmRunner implements ForwardModel {
   private readonly gpuLogits: GpuLogitsReader | null;
   /** Where ORT writes this model's logits on the GPU path. */
   private readonly logitsOutput: GpuLogitsOutput | null;
+  /** The draft picks of the current round, kept on the GPU; grown to the longest round. */
+  private picks: DeferredPicks | null = null;
   /** Logits width seen in a pass, for exports that declare it nowhere. */
   private observedVocabSize: number | null = null;
 
@@ -244,20 +263,54 @@ export class CausalLmRunner implements ForwardModel {
   dispose(): void {
     this.cache.dispose();
     this.logitsOutput?.release();
+    this.picks?.dispose();
+    this.picks = null;
+  }
+
+  get canDeferPicks(): boolean {
+    return this.logitsOutput !== null && this.vocabSize !== null;
+  }
+
+  async forwardDeferred(tokens: readonly number[] | 'previous', maxSteps: number): Promise<void> {
+    const vocabSize = this.vocabSize;
+    if (!this.gpuLogits || !this.logitsOutput || vocabSize === null)
+      throw new Error(`${this.name} cannot keep picks on the GPU: that needs the 'gpu' logits path and a known vocabulary width`);
+    if (!this.picks || (this.picks.steps === 0 && this.picks.capacity < maxSteps)) {
+      this.picks?.dispose();
+      this.picks = this.gpuLogits.deferredPicks(Math.max(maxSteps, keptLogitsRows));
+    }
+    const picks = this.picks;
+    const input = tokens === 'previous' ? { tensor: picks.tokenInput(picks.steps - 1), length: 1 } : tokens;
+    const logitsTensor = await this.run(input, 1);
+    try {
+      const rows = logitsTensor.dims[1]!;
+      await this.meter.awaiting(picks.add(logitsTensor.gpuBuffer as GPUBuffer, this.logitsElementType, rows - 1, vocabSize));
+    } finally {
+      logitsTensor.dispose();
+    }
+  }
+
+  async readDeferredPicks(): Promise<(GreedyPick | InvalidLogitsError)[]> {
+    if (!this.picks) return [];
+    const picks = this.picks;
+    const steps = picks.steps;
+    const outcomes = await this.meter.awaiting(picks.read());
+    this.meter.recordRead(steps * 16);
+    return outcomes.map((outcome) => (outcome instanceof InvalidLogitsError ? outcome : { token: outcome.token, confidence: 1 / outcome.sumExp }));
   }
 
   /**
    * One pass over `tokens` on the cache; adopts the new cache and returns the logits tensor, which the caller
    * disposes. `logitsToKeep` (0 = every position) reaches exports with a `num_logits_to_keep` input.
    */
-  private async run(tokens: readonly number[], logitsToKeep: number): Promise<Tensor> {
+  private async run(tokens: readonly number[] | GpuTokenIds, logitsToKeep: number): Promise<Tensor> {
     if (tokens.length === 0) throw new Error('forward needs at least one token');
     // Cuts still queued must reach the GPU before a pass reads the cache they wrote.
     this.gpuCopies?.submit();
     const past = this.cache.length;
     const total = past + tokens.length;
     const feeds: Record<string, Tensor> = {
-      input_ids: new Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
+      input_ids: 'tensor' in tokens ? tokens.tensor : new Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
       attention_mask: new Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
       ...this.cache.feeds(),
     };

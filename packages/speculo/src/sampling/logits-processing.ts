@@ -247,48 +247,56 @@ function medianOfThree(a: number, b: number, c: number): number {
 }
 
 /**
- * Nucleus filtering on normalised probabilities, then renormalisation. Only candidates above a threshold are
- * sorted: if the candidates' mass already reaches `topP`, every token below the threshold comes after all of
- * them in descending order and is cut anyway, so sorting the whole vocabulary would be wasted work.
+ * Nucleus filtering on normalised probabilities, then renormalisation, without sorting the vocabulary. Probabilities
+ * are bucketed by their float32 exponent and top six mantissa bits (an order-preserving key for positive floats):
+ * walking the buckets from the top finds the one where the descending mass reaches `topP`; every bucket above it is
+ * kept whole, every one below is cut, and only the crossing bucket is sorted. A flat distribution, where the nucleus
+ * is most of a 151,936-token vocabulary, costs a few passes instead of a sort of 100k candidates (60 ms).
  */
 function applyTopP(probs: Float32Array, topP: number): void {
   const n = probs.length;
-  let maxProbability = 0;
-  for (let i = 0; i < n; i++) if (probs[i] > maxProbability) maxProbability = probs[i];
-
-  const candidates = indicesScratch(n);
-  let threshold = maxProbability / 64;
-  let count: number;
-  for (;;) {
-    count = 0;
-    let mass = 0;
-    for (let i = 0; i < n; i++) {
-      if (probs[i] >= threshold && probs[i] > 0) {
-        candidates[count++] = i;
-        mass += probs[i];
-      }
-    }
-    if (mass >= topP || threshold === 0) break;
-    threshold = threshold < 1e-30 ? 0 : threshold / 256;
+  const bits = new Uint32Array(probs.buffer, probs.byteOffset, n);
+  bucketMass.fill(0);
+  for (let i = 0; i < n; i++) {
+    const p = probs[i];
+    if (p > 0) bucketMass[bits[i] >>> bucketShift] += p;
+  }
+  // The crossing bucket: the mass of the buckets above it stays below topP, and with it reaches topP (or it is the last).
+  let crossing = bucketCount - 1;
+  let massAbove = 0;
+  for (; crossing > 0; crossing--) {
+    if (bucketMass[crossing] === 0) continue;
+    if (massAbove + bucketMass[crossing] >= topP) break;
+    massAbove += bucketMass[crossing];
   }
 
+  const candidates = indicesScratch(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) if (probs[i] > 0 && bits[i] >>> bucketShift === crossing) candidates[count++] = i;
   const sorted = candidates.subarray(0, count);
-  // Descending probability, lower id first on ties: the deterministic order the doc comment promises.
+  // Descending probability, lower id first on ties: the deterministic order the doc comment of toProbabilities promises.
   sorted.sort((a, b) => probs[b] - probs[a] || a - b);
-
-  let massBefore = 0;
+  let massBefore = massAbove;
   let kept = 0;
-  while (kept < count && (kept === 0 || massBefore < topP)) {
+  // massBefore starts below topP, so the first token of the nucleus is always kept.
+  while (kept < count && massBefore < topP) {
     massBefore += probs[sorted[kept]];
     kept++;
   }
-  // Zero everything, then restore the nucleus renormalised; the nucleus is usually tiny next to the vocab.
-  const keptMass = massBefore;
   const keptValues = valuesScratch(kept);
   for (let r = 0; r < kept; r++) keptValues[r] = probs[sorted[r]];
-  probs.fill(0);
-  for (let r = 0; r < kept; r++) probs[sorted[r]] = keptValues[r] / keptMass;
+  const inverseMass = 1 / massBefore;
+  for (let i = 0; i < n; i++) {
+    const p = probs[i];
+    probs[i] = p > 0 && bits[i] >>> bucketShift > crossing ? p * inverseMass : 0;
+  }
+  for (let r = 0; r < kept; r++) probs[sorted[r]] = keptValues[r] * inverseMass;
 }
+
+/** Buckets of top-p: the float32 bits of a probability shifted right by this keep its exponent and 6 mantissa bits. */
+const bucketShift = 17;
+const bucketCount = 1 << (32 - bucketShift - 1);
+const bucketMass = new Float64Array(bucketCount);
 
 /**
  * Draws a token by inverse CDF. The row need not sum to exactly 1 (float32 rounding); the draw is scaled by the
