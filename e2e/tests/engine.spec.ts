@@ -145,9 +145,11 @@ test('sampling with a seed is reproducible, abort leaves the engine usable, and 
     const after = await page.evaluate(() => window.harness.gpuBufferCounts());
     expect(after.created).toBeGreaterThan(before.created);
     expect(after.live).toBe(before.live);
-    // Between calls the engine keeps only its logits buffers (each model's output, the row-stats kernel's).
+    // Between calls the engine keeps only its logits buffers: each model's output (2), the row-stats kernel's
+    // uniforms, results and staging (3), the staging of sampled rows (1), and the draft's picks kept on the GPU
+    // (results, staging, two token buffers: 4).
     expect(after.liveSpeculo).toBe(after.liveSpeculoLogits);
-    expect(after.liveSpeculoLogits).toBeLessThanOrEqual(8);
+    expect(after.liveSpeculoLogits).toBeLessThanOrEqual(10);
     await page.evaluate((h) => window.harness.disposeEngine(h), handle);
     const disposed = await page.evaluate(() => window.harness.gpuBufferCounts());
     testInfo.annotations.push({ type: 'gpu-buffers', description: JSON.stringify({ before, after, disposed }) });

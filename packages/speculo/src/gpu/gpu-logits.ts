@@ -168,6 +168,11 @@ export class DeferredPicks {
     this.staging = device.createBuffer({ label: 'speculo logits deferred picks read', size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   }
 
+  /** Forgets the steps recorded so far (a proposal that failed midway), so the next step is step 0. */
+  restart(): void {
+    this.count = 0;
+  }
+
   /** Steps recorded since the last {@link read}. */
   get steps(): number {
     return this.count;
@@ -180,7 +185,9 @@ export class DeferredPicks {
   async add(logits: GPUBuffer, elementType: LogitsElementType, row: number, vocabSize: number): Promise<void> {
     const step = this.count;
     if (step >= this.capacity) throw new RangeError(`a round of deferred picks holds at most ${this.capacity} steps`);
-    const token = (this.tokens[step] ??= this.device.createBuffer({
+    // Two token buffers, used in turn: a step's token is read only by the pass right after it, which is submitted
+    // before the step after that writes into the same buffer again.
+    const token = (this.tokens[step % 2] ??= this.device.createBuffer({
       label: 'speculo logits deferred token',
       size: 16,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
@@ -189,10 +196,10 @@ export class DeferredPicks {
     this.count = step + 1;
   }
 
-  /** The token of step `step`, as the `[1, 1]` int64 `input_ids` of the pass after it. */
+  /** The token of the last recorded step `step`, as the `[1, 1]` int64 `input_ids` of the pass after it. */
   tokenInput(step: number): Tensor {
-    const buffer = this.tokens[step];
-    if (!buffer || step >= this.count) throw new RangeError(`step ${step} has not been recorded`);
+    const buffer = this.tokens[step % 2];
+    if (!buffer || step >= this.count || step < this.count - 1) throw new RangeError(`step ${step} is not the last recorded step`);
     return Tensor.fromGpuBuffer(buffer, { dataType: 'int64', dims: [1, 1] });
   }
 

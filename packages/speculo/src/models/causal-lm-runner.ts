@@ -275,11 +275,13 @@ export class CausalLmRunner implements ForwardModel {
     const vocabSize = this.vocabSize;
     if (!this.gpuLogits || !this.logitsOutput || vocabSize === null)
       throw new Error(`${this.name} cannot keep picks on the GPU: that needs the 'gpu' logits path and a known vocabulary width`);
-    if (!this.picks || (this.picks.steps === 0 && this.picks.capacity < maxSteps)) {
+    if (!this.picks || (tokens !== 'previous' && this.picks.capacity < maxSteps)) {
       this.picks?.dispose();
       this.picks = this.gpuLogits.deferredPicks(Math.max(maxSteps, keptLogitsRows));
     }
     const picks = this.picks;
+    // Ids from the host start a proposal: whatever an earlier one left unread (it failed midway) is dropped.
+    if (tokens !== 'previous') picks.restart();
     const input = tokens === 'previous' ? { tensor: picks.tokenInput(picks.steps - 1), length: 1 } : tokens;
     const logitsTensor = await this.run(input, 1);
     try {
