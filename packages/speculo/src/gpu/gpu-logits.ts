@@ -1,11 +1,10 @@
 import { Tensor, env as ortEnv } from 'onnxruntime-web/webgpu';
 import { InvalidLogitsError } from '../errors.js';
 import { HostLogits, type GreedyPick, type LogitsBlock } from '../sampling/logits-block.js';
-import { LogitsRowStatsKernel, type LogitsElementType, type RowOutcome } from './logits-row-stats.js';
+import { bytesPerElement } from '../kv/kv-cache.js';
+import { LogitsRowStatsKernel, rowResultBytes, type LogitsElementType, type RowOutcome } from './logits-row-stats.js';
 
 export type { LogitsElementType } from './logits-row-stats.js';
-
-const bytesPerElement: Record<LogitsElementType, number> = { float32: 4, float16: 2 };
 
 /**
  * Reads logits that ORT left on the GPU, on ORT's own device: per-row greedy picks by the row-stats kernel (16 bytes
@@ -29,7 +28,7 @@ export class GpuLogitsReader {
 
   /** The greedy picks of rows [firstRow, firstRow + rows) of a [*, vocabSize] block, as a {@link LogitsBlock}. */
   async picks(logits: GPUBuffer, elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): Promise<GpuLogits> {
-    return new GpuLogits(vocabSize, unlocated(await this.kernel.rowOutcomes(logits, elementType, firstRow, rows, vocabSize)));
+    return new GpuLogits(vocabSize, await this.kernel.rowOutcomes(logits, elementType, firstRow, rows, vocabSize));
   }
 
   /** A set of draft picks kept on the GPU for a round of up to `steps` draft steps (see {@link DeferredPicks}). */
@@ -163,7 +162,7 @@ export class DeferredPicks {
     /** Most steps a round may record. */
     readonly capacity: number,
   ) {
-    const size = Math.max(1, capacity) * resultBytes;
+    const size = Math.max(1, capacity) * rowResultBytes;
     this.results = device.createBuffer({ label: 'speculo logits deferred picks', size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     this.staging = device.createBuffer({ label: 'speculo logits deferred picks read', size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   }
@@ -192,7 +191,7 @@ export class DeferredPicks {
       size: 16,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     }));
-    await this.kernel.dispatch(logits, elementType, row, 1, vocabSize, this.results, step, (encoder) => encoder.copyBufferToBuffer(this.results, step * resultBytes, token, 0, 4));
+    await this.kernel.dispatch(logits, elementType, row, 1, vocabSize, this.results, step, (encoder) => encoder.copyBufferToBuffer(this.results, step * rowResultBytes, token, 0, 4));
     this.count = step + 1;
   }
 
@@ -207,7 +206,7 @@ export class DeferredPicks {
   async read(): Promise<RowOutcome[]> {
     const steps = this.count;
     this.count = 0;
-    return steps === 0 ? [] : unlocated(await this.kernel.readOutcomes(this.results, this.staging, steps));
+    return steps === 0 ? [] : this.kernel.readOutcomes(this.results, this.staging, steps);
   }
 
   dispose(): void {
@@ -216,15 +215,4 @@ export class DeferredPicks {
     for (const buffer of this.tokens) buffer.destroy();
     this.tokens.length = 0;
   }
-}
-
-/** Bytes of one row's result: token, max, Σexp, status. */
-const resultBytes = 16;
-
-/**
- * The outcomes with each error's row left for the caller to fill in: the kernel numbers the rows it reduced, while a
- * host block's error names none and its reader knows which draft position or verify row it was.
- */
-function unlocated(outcomes: RowOutcome[]): RowOutcome[] {
-  return outcomes.map((outcome) => (outcome instanceof InvalidLogitsError ? new InvalidLogitsError({ value: outcome.value, column: outcome.column }) : outcome));
 }

@@ -1,4 +1,5 @@
 import { InvalidLogitsError } from '../errors.js';
+import { bytesPerElement } from '../kv/kv-cache.js';
 import type { RowStats } from '../sampling/row-stats.js';
 
 /** One reduced row: its stats, or the error a NaN or a +Infinity maximum in it raises. */
@@ -7,9 +8,8 @@ export type RowOutcome = RowStats | InvalidLogitsError;
 /** How the logits block stores its values: ORT hands fp32 logits, or fp16 from some exports. */
 export type LogitsElementType = 'float32' | 'float16';
 
-const bytesPerElement: Record<LogitsElementType, number> = { float32: 4, float16: 2 };
-/** token (u32), max (f32 bits), sumExp (f32), status (u32). */
-const resultBytes = 16;
+/** Bytes of one row's result: token (u32), max (f32 bits), sumExp (f32), status (u32). */
+export const rowResultBytes = 16;
 const workgroupSize = 256;
 /** WebGPU's default maxComputeWorkgroupsPerDimension: more rows than this spill into the y dimension. */
 const workgroupsPerDimension = 65535;
@@ -207,15 +207,16 @@ export class LogitsRowStatsKernel {
    */
   async rowStats(logits: GPUBuffer, elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): Promise<RowStats[]> {
     const outcomes = await this.rowOutcomes(logits, elementType, firstRow, rows, vocabSize);
-    return outcomes.map((outcome) => {
-      if (outcome instanceof InvalidLogitsError) throw outcome;
+    return outcomes.map((outcome, row) => {
+      if (outcome instanceof InvalidLogitsError) throw outcome.locate({ row });
       return outcome;
     });
   }
 
   /**
    * {@link rowStats}, except that a bad row does not reject the call: its entry is the InvalidLogitsError it would
-   * have thrown, so that a caller which never looks at that row (rows past a rejected draft token) is not failed by it.
+   * have thrown, without a row: the caller knows which draft position or verify row it was, and a caller that never
+   * looks at that row (rows past a rejected draft token) is not failed by it.
    */
   rowOutcomes(logits: GPUBuffer, elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): Promise<RowOutcome[]> {
     const result = this.tail.then(() => this.reduce(logits, elementType, firstRow, rows, vocabSize));
@@ -237,7 +238,7 @@ export class LogitsRowStatsKernel {
     this.validate(elementType, firstRow, rows, vocabSize);
     if (rows === 0) return [];
     const { output, staging } = this.buffers(rows);
-    const resultSize = rows * resultBytes;
+    const resultSize = rows * rowResultBytes;
     const device = this.device;
     device.pushErrorScope('validation');
     try {
@@ -285,7 +286,7 @@ export class LogitsRowStatsKernel {
   /** Reads `rows` results from the start of `results` through `staging` (a MAP_READ buffer), with one `mapAsync`. */
   readOutcomes(results: GPUBuffer, staging: GPUBuffer, rows: number): Promise<RowOutcome[]> {
     const done = this.tail.then(async () => {
-      const size = rows * resultBytes;
+      const size = rows * rowResultBytes;
       const encoder = this.device.createCommandEncoder({ label: 'speculo logits row stats read' });
       encoder.copyBufferToBuffer(results, 0, staging, 0, size);
       this.device.queue.submit([encoder.finish()]);
@@ -300,7 +301,7 @@ export class LogitsRowStatsKernel {
 
   private validate(elementType: LogitsElementType, firstRow: number, rows: number, vocabSize: number): void {
     if (this.disposed) throw new Error('LogitsRowStatsKernel has been disposed');
-    if ((bytesPerElement[elementType] as number | undefined) === undefined) throw new RangeError(`elementType must be 'float32' or 'float16', got ${String(elementType)}`);
+    if (!Object.hasOwn(bytesPerElement, elementType)) throw new RangeError(`elementType must be 'float32' or 'float16', got ${String(elementType)}`);
     for (const [name, value] of [
       ['firstRow', firstRow],
       ['rows', rows],
@@ -395,7 +396,7 @@ export class LogitsRowStatsKernel {
       this.staging?.destroy();
       // Room for at least a verify pass of a long draft, so that early calls do not regrow it one row at a time.
       this.capacity = Math.max(rows, 2 * this.capacity, 16);
-      const size = this.capacity * resultBytes;
+      const size = this.capacity * rowResultBytes;
       this.output = this.device.createBuffer({ label: 'speculo logits row stats output', size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
       this.staging = this.device.createBuffer({ label: 'speculo logits row stats staging', size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     }
@@ -410,8 +411,8 @@ function readResults(words: Uint32Array, rows: number): RowOutcome[] {
   for (let row = 0; row < rows; row++) {
     const token = words[row * 4];
     const status = words[row * 4 + 3];
-    if (status === statusNaN) outcomes.push(new InvalidLogitsError({ value: 'NaN', column: token, row }));
-    else if (status === statusInfinity) outcomes.push(new InvalidLogitsError({ value: 'Infinity', column: token, row }));
+    if (status === statusNaN) outcomes.push(new InvalidLogitsError({ value: 'NaN', column: token }));
+    else if (status === statusInfinity) outcomes.push(new InvalidLogitsError({ value: 'Infinity', column: token }));
     else if (status !== statusOk) throw new Error(`logits row stats: unknown status ${status} in row ${row}`);
     else outcomes.push({ token, max: floats[row * 4 + 1], sumExp: floats[row * 4 + 2] });
   }

@@ -3,6 +3,7 @@ import { UnsupportedModelError } from '../errors.js';
 import { KvCache } from '../kv/kv-cache.js';
 import type { GpuCopyQueue } from '../kv/gpu-copy-queue.js';
 import { architectureOf, checkDecoderContract, type DecoderConfig, type DecoderContract } from './decoder-contract.js';
+import { rowResultBytes } from '../gpu/logits-row-stats.js';
 import { GpuLogitsOutput, type DeferredPicks, type GpuLogitsReader, type LogitsElementType } from '../gpu/gpu-logits.js';
 import { FullyConvertedLogits, HostLogits, type GreedyPick, type LogitsBlock } from '../sampling/logits-block.js';
 import { InvalidLogitsError } from '../errors.js';
@@ -238,7 +239,7 @@ export class CausalLmRunner implements ForwardModel {
       const block = await this.meter.awaiting<LogitsBlock>(
         read === 'picks' ? this.gpuLogits.picks(buffer, type, firstRow, rows, vocabSize) : this.gpuLogits.values(buffer, type, firstRow, rows, vocabSize),
       );
-      this.meter.recordRead(read === 'picks' ? rows * 16 : rows * vocabSize * this.contract.bytesPerLogit);
+      this.meter.recordRead(read === 'picks' ? rows * rowResultBytes : rows * vocabSize * this.contract.bytesPerLogit);
       return block;
     }
     let raw = tensor.data;
@@ -297,7 +298,7 @@ export class CausalLmRunner implements ForwardModel {
     const picks = this.picks;
     const steps = picks.steps;
     const outcomes = await this.meter.awaiting(picks.read());
-    this.meter.recordRead(steps * 16);
+    this.meter.recordRead(steps * rowResultBytes);
     return outcomes.map((outcome) => (outcome instanceof InvalidLogitsError ? outcome : { token: outcome.token, confidence: 1 / outcome.sumExp }));
   }
 
