@@ -17,6 +17,17 @@ export interface PairPreset {
 
 export const presets: PairPreset[] = [
   {
+    id: 'trained',
+    label: 'Offline: trained pair, 4-layer target + 2-layer distilled draft (q4, no network)',
+    target: 'trained-target',
+    draft: 'trained-draft',
+    drafter: 'model',
+    // q4 computes in fp32, so it runs on every WebGPU adapter (q4f16 needs shader-f16) and on WASM.
+    dtype: 'q4',
+    local: true,
+    note: 'Two small models trained for this demo on Python’s source code and documentation (about 10 MB, served by this site). They write Python and prose about Python, not general chat; try the Code examples.',
+  },
+  {
     id: 'fixture',
     label: 'Offline fixture: tiny-target + tiny-draft (fp32, no network)',
     target: 'tiny-target',
@@ -125,6 +136,14 @@ export const examples: Record<string, { label: string; text: string }[]> = {
     },
   ],
   Code: [
+    {
+      label: 'Continue Python (offline pair)',
+      text: 'Continue this Python code.\n\nclass LineCounter:\n    """Count the lines of a text file."""\n\n    def __init__(self, path):\n        self.path = path\n        self.count = 0\n\n    def read(self):',
+    },
+    {
+      label: 'Python docs (offline pair)',
+      text: 'Continue this passage from the Python documentation.\n\nThe :mod:`shutil` module offers a number of high-level operations on files and collections of files.',
+    },
     { label: 'Python function', text: 'Write a Python function is_palindrome(s) that ignores case and punctuation, with two doctests.' },
     { label: 'Refactor JavaScript', text: 'Rewrite this with async/await:\n\nfunction load(url) {\n  return fetch(url).then((r) => r.json()).then((data) => data.items);\n}' },
   ],

@@ -2,7 +2,7 @@ import type { DrafterKind, StreamOptions } from 'speculo';
 import { $, h } from './dom.js';
 import { examples } from './pairs.js';
 
-/** Fills the example list and starts the prompt with the first writing example. */
+/** Fills the example list and starts the prompt with the first code example, which the offline default pair writes well. */
 export function initExamples(): void {
   const exampleSelect = $<HTMLSelectElement>('example');
   exampleSelect.append(h('option', { value: '' }, 'Choose an example…'));
@@ -16,7 +16,7 @@ export function initExamples(): void {
     const ex = category ? examples[category]?.[Number(index)] : undefined;
     if (ex) $<HTMLTextAreaElement>('prompt').value = ex.text;
   });
-  $<HTMLTextAreaElement>('prompt').value = examples['Writing']![0]!.text;
+  $<HTMLTextAreaElement>('prompt').value = examples['Code']![0]!.text;
 }
 
 /** The prompt form as call options for both runs; throws a RangeError naming the first invalid field. */

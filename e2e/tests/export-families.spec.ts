@@ -21,6 +21,12 @@ interface Family {
    * alone is as slow), so the test would take most of an hour; WASM and real GPUs run it.
    */
   large?: boolean;
+  /** Prompts of its own (default: the shared English prompts below). */
+  prompts?: string[];
+  /** How many of its prompts run on WebGPU (default all). */
+  webgpuPrompts?: number;
+  /** Lowest acceptance at γ = 1 the test accepts (default 0.6: the built drafts agree on 80 % of rows by construction). */
+  minAcceptanceAtGamma1?: number;
 }
 
 const families: Family[] = [
@@ -32,6 +38,24 @@ const families: Family[] = [
   { title: 'optimum q4f16, fp32 I/O and cache (Qwen2.5)', target: 'optimum-target', draft: 'optimum-draft' },
   { title: 'MultiHeadAttention with a 4-D mask (Phi-3.5 web)', target: 'mha-target', draft: 'mha-draft' },
   { title: 'Qwen2.5-sized vocabulary (151,936 logits)', target: 'large-vocab-target', draft: 'large-vocab-draft', large: true },
+  {
+    title: 'trained pair (builder GroupQueryAttention, real text)',
+    target: 'trained-target',
+    draft: 'trained-draft',
+    // What it was trained on: Python and its documentation.
+    prompts: [
+      'def add(a, b):\n    return a + b\n\ndef sub(a, b):',
+      'import os\n\ndef list_files(path):\n    """Return the names of the files in *path*."""\n',
+      'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):',
+      'The :mod:`json` module can encode and decode',
+      'for i in range(10):\n    if i % 2 == 0:',
+      'Return a new list containing',
+    ],
+    // A distilled draft, not a table: measured acceptance at γ = 1 is reported in the annotation.
+    minAcceptanceAtGamma1: 0.4,
+    // Its 4 layers take about 0.6 s a token on SwiftShader: half the prompts there.
+    webgpuPrompts: 3,
+  },
 ];
 
 // Longer than the sliding layers' 8-token window, so the window is exercised from the prompt on.
@@ -90,6 +114,7 @@ for (const family of families) {
     expect(info.backend).toBe(device);
     expect(info.target.dtype).toBe(dtype);
 
+    const familyPrompts = (family.prompts ?? prompts).slice(0, device === 'webgpu' ? family.webgpuPrompts : undefined);
     const runs = await page.evaluate(
       async ([h, ps, n, gs]) => {
         const engine = window.harness.engine(h);
@@ -111,7 +136,7 @@ for (const family of families) {
         }
         return out;
       },
-      [handle, prompts, maxNewTokens, gammas] as const,
+      [handle, familyPrompts, maxNewTokens, gammas] as const,
     );
     const accepted: Record<number, number> = {};
     const drafted: Record<number, number> = {};
@@ -132,7 +157,7 @@ for (const family of families) {
     for (const g of gammas) expect(drafted[g], `tokens drafted at γ=${g}`).toBeGreaterThan(0);
     const acceptance = Object.fromEntries(gammas.map((g) => [g, Number((accepted[g]! / drafted[g]!).toFixed(3))]));
     // Drafts agree with their target on 80% of the table's rows by construction: at γ = 1 that is the acceptance.
-    expect(acceptance[1]).toBeGreaterThan(0.6);
+    expect(acceptance[1]).toBeGreaterThan(family.minAcceptanceAtGamma1 ?? 0.6);
 
     if (device === 'webgpu') {
       await page.evaluate((h) => window.harness.disposeEngine(h), handle);
@@ -146,9 +171,9 @@ for (const family of families) {
     // On one transformers.js load: its own generate() on two prompts (Speculo's target-only must equal it), and the
     // verify pass (γ + 1 = 9 tokens in one pass) against the same tokens one at a time, through Speculo's runner.
     // Any 9 tokens do for the logits comparison (an output can end at EOS sooner): another prompt's first 9.
-    const [promptIds, other] = await page.evaluate(([m, ps]) => window.harness.tokenize(m, ps), [family.target, [prompts[0]!, prompts[1]!]] as [string, string[]]);
+    const [promptIds, other] = await page.evaluate(([m, ps]) => window.harness.tokenize(m, ps), [family.target, [familyPrompts[0]!, familyPrompts[1]!]] as [string, string[]]);
     const continuation = other!.slice(0, 9);
-    const referencePrompts = family.transformersCannotRun ? [] : prompts.slice(0, 2);
+    const referencePrompts = family.transformersCannotRun ? [] : familyPrompts.slice(0, 2);
     const reference = await page.evaluate(([m, d, t, ps, n, p, c]) => window.harness.referenceChecks(m, d, t, ps, n, p, c), [
       family.target,
       device,
@@ -158,7 +183,7 @@ for (const family of families) {
       promptIds!,
       continuation,
     ] as const);
-    reference.generated.forEach((ids, i) => expect(ids, `transformers.js generate() on "${prompts[i]}"`).toEqual(runs[i]!.baseline));
+    reference.generated.forEach((ids, i) => expect(ids, `transformers.js generate() on "${familyPrompts[i]}"`).toEqual(runs[i]!.baseline));
     const transformersChecked = reference.generated.length;
     const verify = reference.verify;
     expect(verify.rows).toBe(9);
@@ -226,42 +251,65 @@ test('NaN logits stop generation with InvalidLogitsError, never garbage tokens, 
   expect(errors).toEqual([]);
 });
 
-test('sampling on a q4f16 export keeps the target distribution (two-sample χ², positions 1 and 2)', async ({ page }, testInfo) => {
-  test.setTimeout(600_000);
-  const device = projectDevice(testInfo);
-  const errors = await openHarness(page);
-  const dtype = await dtypeFor(page, device);
-  // Hundreds of generations: WASM runs them in seconds, SwiftShader's WebGPU would need most of an hour.
-  test.skip(device === 'webgpu' && dtype === 'q4', 'q4f16 needs shader-f16, which SwiftShader lacks; the WASM project runs this check');
-  const { handle } = await createEngine(page, { target: 'optimum-target', draft: 'optimum-draft', device: 'auto', dtype }, false);
-  const samples = 400;
-  const drawn = await page.evaluate(
-    async ([h, n]) => {
-      const engine = window.harness.engine(h);
-      const options = { prompt: 'Once upon a time, in a small town by the sea', maxNewTokens: 3, temperature: 2, topK: 5 };
-      const spec: number[][] = [];
-      const plain: number[][] = [];
-      for (let seed = 0; seed < n; seed++) {
-        spec.push((await engine.generate({ ...options, seed, draftLength: 4 })).tokenIds);
-        plain.push((await engine.generate({ ...options, seed: 100_000 + seed, speculative: false })).tokenIds);
-      }
-      return { spec, plain };
-    },
-    [handle, samples] as const,
-  );
-  await page.evaluate((h) => window.harness.disposeEngine(h), handle);
-  const pValues: number[] = [];
-  for (const position of [1, 2]) {
-    const p = homogeneityPValue(
-      drawn.spec.map((ids) => ids[position] ?? -1),
-      drawn.plain.map((ids) => ids[position] ?? -1),
+const samplingChecks = [
+  {
+    title: 'a q4f16 export (optimum pair)',
+    target: 'optimum-target',
+    draft: 'optimum-draft',
+    prompt: 'Once upon a time, in a small town by the sea',
+    samples: { wasm: 400, webgpu: 400 },
+    // Hundreds of generations: WASM runs them in seconds, SwiftShader's WebGPU would need most of an hour.
+    needsF16OnWebgpu: true,
+  },
+  {
+    title: 'the trained pair',
+    target: 'trained-target',
+    draft: 'trained-draft',
+    prompt: 'def read_lines(path):\n    with open(path) as f:',
+    // Fewer on WebGPU (q4 there, fp32 compute): on SwiftShader a generation of this 4-layer target takes 2–3 s, so
+    // there the check is coarse (it catches a gross bias, not a small one); WASM draws 400.
+    samples: { wasm: 400, webgpu: 40 },
+    needsF16OnWebgpu: false,
+  },
+];
+
+for (const check of samplingChecks) {
+  test(`sampling on ${check.title} keeps the target distribution (two-sample χ², positions 1 and 2)`, async ({ page }, testInfo) => {
+    test.setTimeout(600_000);
+    const device = projectDevice(testInfo);
+    const errors = await openHarness(page);
+    const dtype = await dtypeFor(page, device);
+    test.skip(check.needsF16OnWebgpu && device === 'webgpu' && dtype === 'q4', 'q4f16 needs shader-f16, which SwiftShader lacks; the WASM project runs this check');
+    const { handle } = await createEngine(page, { target: check.target, draft: check.draft, device: 'auto', dtype }, false);
+    const samples = check.samples[device];
+    const drawn = await page.evaluate(
+      async ([h, n, prompt]) => {
+        const engine = window.harness.engine(h);
+        const options = { prompt, maxNewTokens: 3, temperature: 2, topK: 5 };
+        const spec: number[][] = [];
+        const plain: number[][] = [];
+        for (let seed = 0; seed < n; seed++) {
+          spec.push((await engine.generate({ ...options, seed, draftLength: 4 })).tokenIds);
+          plain.push((await engine.generate({ ...options, seed: 100_000 + seed, speculative: false })).tokenIds);
+        }
+        return { spec, plain };
+      },
+      [handle, samples, check.prompt] as const,
     );
-    pValues.push(p);
-    expect(p, `position ${position}`).toBeGreaterThan(0.001);
-  }
-  testInfo.annotations.push({ type: 'chi-square', description: JSON.stringify({ dtype, samples, pValues }) });
-  expect(errors).toEqual([]);
-});
+    await page.evaluate((h) => window.harness.disposeEngine(h), handle);
+    const pValues: number[] = [];
+    for (const position of [1, 2]) {
+      const p = homogeneityPValue(
+        drawn.spec.map((ids) => ids[position] ?? -1),
+        drawn.plain.map((ids) => ids[position] ?? -1),
+      );
+      pValues.push(p);
+      expect(p, `position ${position}`).toBeGreaterThan(0.001);
+    }
+    testInfo.annotations.push({ type: 'chi-square', description: JSON.stringify({ target: check.target, dtype, samples, pValues }) });
+    expect(errors).toEqual([]);
+  });
+}
 
 /** Two-sample χ² homogeneity test over the categories both samples show, rare ones (expected < 5) pooled. */
 function homogeneityPValue(a: number[], b: number[]): number {
