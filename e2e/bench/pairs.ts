@@ -90,6 +90,14 @@ export const pairs: Record<string, ModelPair> = {
     source: 'local',
     description: `2-layer fixtures with Qwen2.5's vocabulary size (151,665 tokens, 151,936 logits columns) in the onnx-community Qwen2.5 q4f16 contract: the host-side cost of a real vocabulary; slow on SwiftShader; ${onRealGpu}`,
   },
+  trained: {
+    name: 'trained',
+    target: 'trained-target',
+    draft: 'trained-draft',
+    dtype: q4f16Export,
+    source: 'local',
+    description: `the trained pair (tools/train): a 4-layer target and a 2-layer draft distilled from it, trained on Python's source and documentation; writes real text offline; builder contract (GroupQueryAttention, fp16 cache, 4-bit); ${onRealGpu}`,
+  },
   'qwen2.5-0.5b-1.5b': {
     name: 'qwen2.5-0.5b-1.5b',
     target: 'onnx-community/Qwen2.5-1.5B-Instruct',

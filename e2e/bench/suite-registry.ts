@@ -27,7 +27,8 @@ export const suites: Record<string, SuiteDefinition> = {
     },
   },
   drafters: {
-    description: 'target-only vs each drafter (model, prompt lookup, n-gram cache, composite)',
+    description:
+      'target-only vs each drafter (model, prompt lookup, n-gram cache, composite) on the trained pair (q4 on WebGPU, q4f16 on WASM): 2 Spec-Bench prompts per category plus code-edit and summarize-given prompts of its own',
     async load() {
       const m = await import('./suites/drafters-suite.js');
       return { defaults: m.defaultDraftersSuite, run: (b, p, o) => m.runDraftersSuite(b, p, o as typeof m.defaultDraftersSuite), print: (r) => m.printDraftersTable(r as never) };
@@ -45,7 +46,7 @@ export const suites: Record<string, SuiteDefinition> = {
     },
   },
   scheduler: {
-    description: 'adaptive vs heuristic vs static γ policies on the ctrl fixtures',
+    description: 'adaptive vs heuristic vs static γ policies on the ctrl fixtures (fp32) and the trained pair (q4 / q4f16), with acceptance by draft position',
     async load() {
       const m = await import('./suites/scheduler-suite.js');
       return { defaults: m.defaultSchedulerSuite, run: (b, p, o) => m.runSchedulerSuite(b, p, o as typeof m.defaultSchedulerSuite), print: (r) => m.printSchedulerTables(r as never) };

@@ -1,26 +1,78 @@
 import type { DeviceProfile, GenerationResult } from '../../../packages/speculo/src/types/index.js';
-import { analyticSpeedup } from '../../../packages/speculo/src/schedule/gamma-optimizer.js';
+import { analyticSpeedup, conditionalFromCumulative } from '../../../packages/speculo/src/schedule/gamma-optimizer.js';
 import type { CostCurve } from '../../../packages/speculo/src/schedule/cost-model.js';
 import { adaptiveCostModel } from '../../../packages/speculo/src/schedule/policies.js';
+import { fixtureByName } from '../../../packages/fixtures/src/catalog.js';
 import { printTable, type BenchBrowser, type GpuProfile } from '../bench-browser.js';
+import { pairs, type DtypeName } from '../pairs.js';
 import { printPerDeviceTuning, printSchedulerChecks } from './scheduler-side-by-side.js';
-import { controllableFixtures, shuffledForPass, generateIn, pooledAcceptanceByPosition, tokensPerSecond, type Sample } from './suite-support.js';
+import {
+  controllableFixtures,
+  cumulativeAcceptanceByPosition,
+  shuffledForPass,
+  generateIn,
+  pooledAcceptanceByPosition,
+  tokensPerSecond,
+  trainedFixtures,
+  type Sample,
+} from './suite-support.js';
+
+/** The pair a draft runs in: its target and the weight file both models load, per backend. */
+export interface SchedulerSuitePair {
+  draft: string;
+  target: string;
+  dtype: { webgpu: DtypeName; wasm: DtypeName };
+}
 
 export interface SchedulerSuiteOptions {
-  target: string;
+  /** One pair per draft (a draft names its pair). */
+  pairs: SchedulerSuitePair[];
+  /** The drafts to run, in order; `--draft a,b` narrows this list (see suite-registry's suiteDrafts). */
   drafts: string[];
-  prompts: string[];
+  /** The prompts, by target: each pair runs its target's prompts, tokenised with its target's chat template. */
+  prompts: Record<string, string[]>;
   maxNewTokens: number;
   repeat: number;
   staticGammas: number[];
 }
 
+/**
+ * The default pairs: each draft with the target the fixture catalog made it for (`draftFor`), the ctrl fixtures in
+ * fp32 (their only file), the trained pair in its 4-bit exports (`pairs.trained.dtype`: q4 on WebGPU, q4f16 on WASM).
+ */
+function defaultPairs(): SchedulerSuitePair[] {
+  const dtypeOf: Record<string, SchedulerSuitePair['dtype']> = {
+    [controllableFixtures.target]: pairs['ctrl-80']!.dtype,
+    [trainedFixtures.target]: pairs.trained!.dtype,
+  };
+  return [...controllableFixtures.drafts, ...trainedFixtures.drafts].map((draft) => {
+    const target = fixtureByName(draft).draftFor;
+    if (!target) throw new Error(`fixture ${draft} names no target (draftFor)`);
+    const dtype = dtypeOf[target];
+    if (!dtype) throw new Error(`the scheduler suite has no dtype for ${target}`);
+    return { draft, target, dtype: { ...dtype } };
+  });
+}
+
+const schedulerPairs = defaultPairs();
+
 export const defaultSchedulerSuite: SchedulerSuiteOptions = {
-  ...controllableFixtures,
+  pairs: schedulerPairs,
+  drafts: schedulerPairs.map((p) => p.draft),
+  prompts: { [controllableFixtures.target]: controllableFixtures.prompts, [trainedFixtures.target]: trainedFixtures.prompts },
   maxNewTokens: 24,
   repeat: 1,
   staticGammas: [1, 2, 3, 4, 5, 6, 7, 8],
 };
+
+/** The pair and prompts `draft` runs with; throws when the options give it no pair or its target no prompts. */
+export function schedulerPairOf(options: Pick<SchedulerSuiteOptions, 'pairs' | 'prompts'>, draft: string): SchedulerSuitePair & { prompts: string[] } {
+  const pair = options.pairs.find((p) => p.draft === draft);
+  if (!pair) throw new RangeError(`the scheduler suite has no pair for draft ${draft}; its drafts: ${options.pairs.map((p) => p.draft).join(', ')}`);
+  const prompts = options.prompts[pair.target];
+  if (!prompts?.length) throw new RangeError(`the scheduler suite has no prompts for ${pair.target} (draft ${draft})`);
+  return { ...pair, prompts };
+}
 
 export interface SchedulerConfigRow {
   config: string;
@@ -149,11 +201,25 @@ export interface SchedulerSuiteResult {
   profile: GpuProfile;
   backend: string;
   draft: string;
+  target: string;
+  /** The weight file both models loaded. */
+  dtype: DtypeName;
   deviceProfile: DeviceProfile | null;
   rows: SchedulerConfigRow[];
   adaptiveGammaHistogram: Record<number, number>;
   /** Why adaptive's rounds stopped drafting (γ reached, low confidence, output limit, none). */
   adaptiveStopReasons: Record<string, number>;
+  /**
+   * Acceptance by draft position in the largest static γ's runs (γ = 8 by default; null when no static γ ran), where
+   * every round proposes γ tokens unless the output limit cuts it short. `cumulative[i]` is as
+   * `GenerationMetrics.acceptanceByPosition` defines it: over the rounds that proposed a token at position i + 1, the
+   * share in which that token and every one before it were accepted, so it never rises with i when all rounds
+   * propose γ. `conditional[i]` is the chance position i + 1 is accepted given all before it were
+   * (cumulative[i] / cumulative[i − 1]): the per-token agreement a ctrl draft is built with. `proposals[i]` counts
+   * the rounds that proposed position i + 1. Pooled over the config's runs by rounds (see
+   * cumulativeAcceptanceByPosition).
+   */
+  acceptanceByPosition: { gamma: number; cumulative: number[]; conditional: number[]; proposals: number[] } | null;
   checks: {
     adaptiveVsBestStatic: number;
     /**
@@ -200,13 +266,14 @@ interface Config {
 }
 
 /**
- * Target-only, static γ = 1..8, HF's heuristic and the adaptive policy on each controllable draft, alternated per
- * repeat; reports tokens/s, speedup, the analytic prediction for each static γ, and the γ adaptive chose.
+ * Target-only, static γ = 1..8, HF's heuristic and the adaptive policy on each draft (the controllable ctrl drafts and
+ * the trained draft, each with its own target, weight file and prompts), in a shuffled order per pass; reports
+ * tokens/s, speedup, the analytic prediction for each static γ, the γ adaptive chose and the largest static γ's
+ * acceptance by draft position.
  */
 export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile, options: SchedulerSuiteOptions): Promise<SchedulerSuiteResult[]> {
   const { page } = bench;
   const device = profile === 'wasm' ? 'wasm' : 'webgpu';
-  const promptIds = await page.evaluate(([m, ps]) => window.harness.tokenizeChat(m, ps), [options.target, options.prompts] as const);
   const configs: Config[] = [
     { name: 'target-only', options: { speculative: false }, gamma: 0 },
     ...options.staticGammas.map((g) => ({ name: `static γ=${g}`, options: { policy: 'static', draftLength: g }, gamma: g })),
@@ -214,8 +281,17 @@ export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile
     { name: 'adaptive', options: { policy: 'adaptive' }, gamma: null },
   ];
   const results: SchedulerSuiteResult[] = [];
+  const largestStatic = options.staticGammas.length ? Math.max(...options.staticGammas) : null;
   for (const draft of options.drafts) {
-    const { handle, info } = await page.evaluate(([t, d, dev]) => window.harness.createEngine({ target: t, draft: d, device: dev, dtype: 'fp32' }), [options.target, draft, device] as const);
+    const pair = schedulerPairOf(options, draft);
+    const dtype = pair.dtype[device];
+    const promptIds = await page.evaluate(([m, ps]) => window.harness.tokenizeChat(m, ps), [pair.target, pair.prompts] as const);
+    const { handle, info } = await page.evaluate(([t, d, dev, dt]) => window.harness.createEngine({ target: t, draft: d, device: dev, dtype: dt }), [
+      pair.target,
+      draft,
+      device,
+      dtype,
+    ] as const);
     const deviceProfile = info.scheduler.profile;
     const samples = new Map<string, PassSample[]>();
     const decodeSamples = new Map<string, Sample[]>();
@@ -273,14 +349,18 @@ export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile
     const pairedWith = (name: string) => pairedRatio(samples.get('adaptive')!, samples.get(name)!);
     const adaptive = byName.get('adaptive')!.tokensPerSecond;
     const ratios = rows.filter((row) => row.predictedSpeedup).map((row) => row.decodeSpeedup / row.predictedSpeedup!);
+    const byPosition = largestStatic === null ? null : { gamma: largestStatic, ...cumulativeAcceptanceByPosition(outputs.get(`static γ=${largestStatic}`)!) };
     results.push({
       profile,
       backend: info.backend,
       draft,
+      target: pair.target,
+      dtype,
       deviceProfile,
       rows,
       adaptiveGammaHistogram: histogram,
       adaptiveStopReasons: stopReasons,
+      acceptanceByPosition: byPosition && { ...byPosition, conditional: conditionalFromCumulative(byPosition.cumulative) },
       checks: {
         adaptiveVsBestStatic: adaptive / bestStatic,
         adaptiveVsHeldOutBestStatic: adaptive / heldOutBest(configs.filter((c) => c.name.startsWith('static')).map((c) => samples.get(c.name)!)),
@@ -338,6 +418,24 @@ export function printSchedulerTables(results: readonly SchedulerSuiteResult[]): 
       }),
     );
   }
+  printAcceptanceByPosition(results);
   printSchedulerChecks(results);
   printPerDeviceTuning(results);
+}
+
+/** One line per (profile, draft): cumulative acceptance at positions 1..γ of the largest static γ, conditional after it. */
+export function printAcceptanceByPosition(results: readonly Pick<SchedulerSuiteResult, 'profile' | 'draft' | 'acceptanceByPosition'>[]): void {
+  const shown = results.filter((r) => r.acceptanceByPosition !== null);
+  if (!shown.length) return;
+  const gamma = Math.max(...shown.map((r) => r.acceptanceByPosition!.gamma));
+  const cells = (values: readonly number[]) => Array.from({ length: gamma }, (_, i) => (i < values.length ? values[i]!.toFixed(2) : '   -')).join(' ');
+  const label = (r: (typeof shown)[number]) => `${r.profile} ${r.draft}`;
+  const width = Math.max(...shown.map((r) => label(r).length));
+  console.log(
+    `\nacceptance by draft position 1..${gamma} (static γ=${gamma}): cumulative = P(this token and all before it accepted); conditional = P(this token accepted | all before it were)`,
+  );
+  for (const r of shown) {
+    const a = r.acceptanceByPosition!;
+    console.log(`  ${label(r).padEnd(width)}  cumulative ${cells(a.cumulative)}  |  conditional ${cells(a.conditional)}  (${a.proposals[0] ?? 0} rounds)`);
+  }
 }

@@ -9,6 +9,36 @@ export const controllableFixtures = {
   prompts: ['Tell me about the baker.', 'What did the garden look like in spring?'],
 };
 
+/**
+ * The trained pair (tools/train): a 4-layer target and a 2-layer draft trained on Python's source and documentation.
+ * Its prompts are chat turns in the form it learnt: an ask, a blank line, then code to go on from.
+ */
+export const trainedFixtures = {
+  target: 'trained-target',
+  drafts: ['trained-draft'],
+  prompts: [
+    [
+      'Continue this Python code.',
+      '',
+      'def read_lines(path, encoding="utf-8"):',
+      '    """Return the lines of the file at *path*, without their line endings."""',
+      '    with open(path, encoding=encoding) as f:',
+    ].join('\n'),
+    [
+      'Continue this Python code.',
+      '',
+      'class Counter:',
+      '    def __init__(self):',
+      '        self.counts = {}',
+      '',
+      '    def add(self, key):',
+      '        self.counts[key] = self.counts.get(key, 0) + 1',
+      '',
+      '    def total(self):',
+    ].join('\n'),
+  ],
+};
+
 /** One generation's throughput sample. */
 export interface Sample {
   tokens: number;
@@ -37,6 +67,26 @@ export function pooledAcceptanceByPosition(results: readonly GenerationResult[])
     });
   }
   return sums.map((s, i) => (weights[i] ? s / weights[i]! : 0));
+}
+
+/**
+ * Cumulative acceptance by draft position, pooled exactly over `results`: entry i is, over every round that proposed
+ * a token at position i + 1, the share in which that token and every one before it were accepted (what
+ * `GenerationMetrics.acceptanceByPosition` reports per generation). Each run's entry i weighs by that run's rounds
+ * that proposed position i + 1 (counted from `rounds`), so the pool is the ratio over all rounds; `proposals[i]` is
+ * their total.
+ */
+export function cumulativeAcceptanceByPosition(results: readonly Pick<GenerationResult, 'metrics' | 'rounds'>[]): { cumulative: number[]; proposals: number[] } {
+  const accepted: number[] = [];
+  const proposals: number[] = [];
+  for (const r of results) {
+    r.metrics.acceptanceByPosition.forEach((a, i) => {
+      const proposed = r.rounds.filter((round) => round.drafted > i).length;
+      accepted[i] = (accepted[i] ?? 0) + a * proposed;
+      proposals[i] = (proposals[i] ?? 0) + proposed;
+    });
+  }
+  return { cumulative: proposals.map((n, i) => (n ? accepted[i]! / n : 0)), proposals };
 }
 
 /**

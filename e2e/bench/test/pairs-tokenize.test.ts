@@ -83,7 +83,7 @@ describe('pairs', () => {
     expect(() => resolvePair({ pair: 'fixture', target: 'x' }, root)).toThrow(/not both/);
     expect(() => resolvePair({ target: 'x' }, root)).toThrow(/both --target/);
     expect(() => resolvePair({ pair: 'fixture', dtype: 'fp8' }, root)).toThrow(/--dtype/);
-    expect(Object.keys(pairs)).toEqual(['fixture', 'ctrl-80', 'gqa', 'gqa-qk-norm', 'gqa-sliding', 'optimum', 'mha', 'large-vocab', 'qwen2.5-0.5b-1.5b', 'smollm2-360m-1.7b']);
+    expect(Object.keys(pairs)).toEqual(['fixture', 'ctrl-80', 'gqa', 'gqa-qk-norm', 'gqa-sliding', 'optimum', 'mha', 'large-vocab', 'trained', 'qwen2.5-0.5b-1.5b', 'smollm2-360m-1.7b']);
   });
   it('expands browsers × backends × GPU profiles, WASM once per browser', () => {
     expect(runTargets(['/a', '/b'], ['webgpu', 'wasm'], ['swiftshader', 'system'])).toEqual([
