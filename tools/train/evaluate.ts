@@ -19,7 +19,7 @@ const PROMPT_TOKENS = 96;
 const NEW_TOKENS = 48;
 
 /** The model card's samples: raw continuations and chat turns in the form the pair was trained on. */
-export const SAMPLE_PROMPTS: { chat: boolean; text: string }[] = [
+const SAMPLE_PROMPTS: { chat: boolean; text: string }[] = [
   { chat: false, text: 'def read_config(path):\n    """Read the configuration file at *path*."""\n' },
   { chat: false, text: 'import os\nimport sys\n\n\ndef main(argv):\n' },
   { chat: false, text: 'class Timer:\n    def __init__(self, interval, callback):\n' },
@@ -72,4 +72,4 @@ async function main(): Promise<void> {
   for (const s of samples) console.log(`\n**${s.chat ? 'chat' : 'raw'}:** \`${JSON.stringify(s.text)}\`\n\n\`\`\`\n${s.text}${s.continuation}\n\`\`\``);
 }
 
-if (process.argv[1]?.endsWith('evaluate.ts')) await main();
+await main();
