@@ -9,17 +9,19 @@ import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromiumPath } from '../chromium.js';
-import { openBenchPage, printTable, startServer, type GpuProfile } from './bench-browser.js';
+import { defaultServePort, openBenchPage, printTable, startServer, type GpuProfile } from './bench-browser.js';
 import { defaultPromptsFile, repoRoot } from './defaults.js';
 import { resolvePair } from './pairs.js';
 import { Progress, formatDuration } from './progress.js';
 import { readPrompts, selectPrompts, type BadLinePolicy } from './prompts-input.js';
 import { renderRunMarkdown, spreadCell } from './report-markdown.js';
 import { renderSpeedupSvg } from './report-svg.js';
-import { runConfiguration, runTargets, type Backend, type PreparedBenchPrompt } from './run-prompts.js';
+import { preparePrompt } from './prepare-prompt.js';
+import { runConfiguration, runTargets, type Backend } from './run-prompts.js';
+import type { PreparedBenchPrompt } from './runner.js';
 import { runSchemaId, runSchemaVersion, validateRunFile, type Configuration, type RunFile } from './run-schema.js';
 import { suiteDrafts, suites } from './suite-registry.js';
-import { loadTokenizer, preparePrompt } from './tokenize.js';
+import { loadTokenizer } from './tokenize.js';
 
 const options = {
   suite: { type: 'string' },
@@ -31,6 +33,11 @@ const options = {
   backends: { type: 'string', default: 'webgpu,wasm' },
   gpu: { type: 'string', default: 'swiftshader' },
   browser: { type: 'string', multiple: true },
+  connect: { type: 'string', multiple: true },
+  cdp: { type: 'string', multiple: true },
+  'serve-host': { type: 'string' },
+  origin: { type: 'string' },
+  'profile-dir': { type: 'string' },
   headed: { type: 'boolean', default: false },
   'max-new-tokens': { type: 'string' },
   'max-prompt-tokens': { type: 'string', default: '256' },
@@ -61,6 +68,13 @@ const usage = `usage: npm run bench -- [--prompts FILE.jsonl] (--pair NAME | --t
   --gpu PROFILE[,…]       WebGPU adapter profile: swiftshader (CPU, default) | system (a real GPU)
   --browser PATH          Chrome/Chromium/Edge binary; repeat for several browsers (default SPECULO_CHROMIUM or /usr/bin/chromium)
   --headed                show the browser (some systems expose the hardware adapter only when headed)
+  --profile-dir DIR       keep each launched browser's profile in DIR: models downloaded once stay in its Cache Storage
+                          for later configurations and runs (the report says whether they came from cache)
+  --connect WS_URL        also run on a browser behind a Playwright server (npx playwright run-server, launchServer,
+                          or a grid's endpoint); repeat for several. Only these run unless --browser is given too
+  --cdp URL               also run on a Chromium reached over CDP (http://host:9222 or its ws:// URL); repeat for several
+  --serve-host HOST       serve the harness and fixtures on HOST (an address the remote browsers reach; default localhost)
+  --origin URL            do not serve: the browsers open URL's /e2e/harness/index.html (a site you host, e.g. over https)
   --max-new-tokens N      per generation (default 128)
   --max-prompt-tokens N   longer prompts are cut from the left, chat template kept (default 256)
   --repeat R              timed repeats of each prompt and mode (default 3); --warmup W untimed rounds (default 1)
@@ -100,6 +114,40 @@ function parseGpuProfiles(raw: string): GpuProfile[] {
     .filter(Boolean);
   for (const g of list) if (g !== 'swiftshader' && g !== 'system' && g !== 'wasm') throw new RangeError(`--gpu takes swiftshader, system or wasm, got ${g}`);
   return [...new Set(list)] as GpuProfile[];
+}
+
+/** Checks --connect / --cdp endpoints up front, so a typo fails before any model is tokenised. */
+function parseEndpoints(kind: 'connect' | 'cdp', raw: string[] | undefined): { kind: 'connect' | 'cdp'; endpoint: string }[] {
+  return (raw ?? []).map((endpoint) => {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw new RangeError(`--${kind} takes a URL, got ${endpoint}`);
+    }
+    const allowed = kind === 'connect' ? ['ws:', 'wss:'] : ['ws:', 'wss:', 'http:', 'https:'];
+    if (!allowed.includes(url.protocol)) {
+      throw new RangeError(
+        kind === 'connect'
+          ? `--connect takes a Playwright server's ws:// or wss:// endpoint (from npx playwright run-server or launchServer), got ${endpoint}`
+          : `--cdp takes http(s):// or ws(s):// (a Chromium started with --remote-debugging-port), got ${endpoint}`,
+      );
+    }
+    return { kind, endpoint };
+  });
+}
+
+/** --origin: where the browsers open the harness instead of a server started here. */
+function parseOrigin(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new RangeError(`--origin takes a URL such as https://bench.example.com, got ${raw}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RangeError(`--origin takes an http(s) URL, got ${raw}`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function gitCommit(): string | null {
@@ -156,9 +204,17 @@ async function runPromptsHarness(values: Values): Promise<number> {
   }
   const backends = parseBackends(values.backends!);
   const gpus = parseGpuProfiles(values.gpu!);
-  const browsers = values.browser?.length ? values.browser : [chromiumPath()];
+  const remotes = [...parseEndpoints('connect', values.connect), ...parseEndpoints('cdp', values.cdp)];
+  const origin = parseOrigin(values.origin);
+  if (origin !== null && values['serve-host'] !== undefined) throw new RangeError('--origin and --serve-host exclude each other: --origin means nothing is served here');
+  const profileDir = values['profile-dir'] ?? null;
+  // Remote browsers alone unless --browser asks for local ones too.
+  const browsers = values.browser?.length ? values.browser : remotes.length ? [] : [chromiumPath()];
   for (const b of browsers) if (!existsSync(b)) throw new Error(`no browser at ${b}`);
-  const targets = runTargets(browsers, backends, gpus);
+  if (profileDir !== null && browsers.length === 0) {
+    throw new RangeError('--profile-dir keeps the profiles of browsers launched here: remote browsers keep their own (a CDP browser keeps its profile; ask a grid for a persistent one)');
+  }
+  const targets = runTargets(browsers, backends, gpus, { headless: !values.headed, profileDir }, remotes);
   if (targets.length === 0) throw new RangeError('nothing to run: --backends webgpu needs a --gpu profile other than wasm');
   if (values.headed) process.env['SPECULO_HEADED'] = '1';
 
@@ -171,22 +227,18 @@ async function runPromptsHarness(values: Values): Promise<number> {
     `${pair.name}: ${pair.draft} → ${pair.target}; ${prepared.length} prompts × ${repeat} repeat(s) × ${targets.length} configuration(s) ` +
       `(${targets.map((t) => `${t.backend}/${t.profile}`).join(', ')}), ${maxNewTokens} new tokens max`,
   );
-  const { server, baseUrl } = await startServer();
+  // Cache Storage is per origin: with kept profiles the server must come back on the same port.
+  const served = origin === null ? await startServer(defaultServePort, { host: values['serve-host'], strictPort: profileDir !== null }) : null;
+  const baseUrl = origin ?? served!.baseUrl;
+  if (remotes.length) progress.log(`remote browsers open ${baseUrl}/e2e/harness/index.html`);
   const configurations: Configuration[] = [];
   try {
     for (const target of targets) {
-      configurations.push(
-        await runConfiguration(
-          baseUrl,
-          target,
-          { pair, prompts: prepared, maxNewTokens, repeat, warmup, seed, temperature, draftLength, policy, drafter, headless: !values.headed },
-          progress,
-        ),
-      );
+      configurations.push(await runConfiguration(baseUrl, target, { pair, prompts: prepared, maxNewTokens, repeat, warmup, seed, temperature, draftLength, policy, drafter }, progress));
     }
   } finally {
     progress.finish();
-    await server.close();
+    await served?.server.close();
   }
   // Two configurations with the same id (e.g. two Chromium builds of one major version): number them.
   configurations.forEach((c, i) => {
@@ -200,6 +252,8 @@ async function runPromptsHarness(values: Values): Promise<number> {
     createdAt: new Date(startedAt).toISOString(),
     durationMs: Date.now() - startedAt,
     environment: {
+      producer: 'bench-cli',
+      pageUrl: null,
       os: { platform: platform(), release: release(), arch: arch() },
       cpu: { model: cpus()[0]?.model ?? 'unknown', cores: cpus().length },
       memoryBytes: totalmem(),
@@ -257,13 +311,14 @@ async function runPromptsHarness(values: Values): Promise<number> {
 
   console.log('');
   printTable(
-    ['configuration', 'adapter', 'prompts', 'target-only tok/s', 'speculative tok/s', 'speedup', 'acceptance', 'mean acc. length'],
+    ['configuration', 'adapter', 'models', 'prompts', 'target-only tok/s', 'speculative tok/s', 'speedup', 'acceptance', 'mean acc. length'],
     configurations.map((c) =>
       c.error
-        ? [c.id, '-', '0', '-', '-', `failed: ${c.error}`, '-', '-']
+        ? [c.id, '-', '-', '0', '-', '-', `failed: ${c.error}`, '-', '-']
         : [
             c.id,
             c.label.split(' · ').at(-1)!,
+            c.download?.fromCache ? 'from cache' : `${c.download?.networkRequests ?? '?'} requests`,
             String(c.prompts.length),
             spreadCell(c.overall.targetOnlyTokensPerSecond),
             spreadCell(c.overall.speculativeTokensPerSecond),

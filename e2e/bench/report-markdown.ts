@@ -1,4 +1,5 @@
 // The Markdown report of one run. Pure.
+import { isSoftwareAdapter } from './adapter.js';
 import type { Configuration, RunFile, SpreadJson, Summary } from './run-schema.js';
 
 const ok = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -29,12 +30,6 @@ export function adapterText(c: Configuration): string {
   const a = c.adapter ?? c.engineAdapter;
   if (!a) return c.backend === 'wasm' ? 'none (WASM on the CPU)' : 'none';
   return [a.description && `${a.description}`, `vendor ${a.vendor || '?'}`, `architecture ${a.architecture || '?'}`, a.device && `device ${a.device}`].filter(Boolean).join(', ');
-}
-
-/** SwiftShader (or another CPU rasteriser) standing in for a GPU. */
-export function isSoftwareAdapter(c: Configuration): boolean {
-  const a = c.adapter ?? c.engineAdapter;
-  return !!a && /swiftshader|llvmpipe|lavapipe|software|basic render/i.test(`${a.vendor} ${a.architecture} ${a.description}`);
 }
 
 function summaryRow(name: string, s: Summary): string[] {
@@ -79,8 +74,8 @@ export function renderRunMarkdown(run: RunFile, chartFile?: string): string {
       [
         ['OS', `${env.os.platform} ${env.os.release} (${env.os.arch})`],
         ['CPU', `${env.cpu.model} × ${env.cpu.cores}`],
-        ['Memory', `${(env.memoryBytes / 2 ** 30).toFixed(1)} GiB`],
-        ['Node', env.node],
+        ['Memory', env.memoryBytes === null ? 'unknown' : `${(env.memoryBytes / 2 ** 30).toFixed(1)} GiB`],
+        ['Producer', env.producer === 'demo' ? `the demo's benchmark page${env.pageUrl ? ` (${env.pageUrl})` : ''}` : `npm run bench (Node ${env.node ?? '?'})`],
         ['Speculo', `${env.libraryVersion}${env.gitCommit ? ` (${env.gitCommit.slice(0, 10)})` : ''}`],
         ['Target', `${o.target} (${run.configurations[0]?.models.target.dtype ?? '?'})`],
         ['Draft', `${o.draft} (${run.configurations[0]?.models.draft.dtype ?? '?'})`],
@@ -89,17 +84,20 @@ export function renderRunMarkdown(run: RunFile, chartFile?: string): string {
     ),
   );
   lines.push('', '## Configurations', '');
+  lines.push('"Of which model files": fetching the model files (from the network, or from Cache Storage when cached); the rest of the load is session creation and calibration.', '');
   lines.push(
     table(
-      ['configuration', 'browser', 'backend', 'GPU profile', 'adapter', 'dtypes (target / draft)', 'load', 'status'],
+      ['configuration', 'browser', 'connection', 'backend', 'GPU profile', 'adapter', 'dtypes (target / draft)', 'load', 'of which model files', 'status'],
       run.configurations.map((c) => [
         c.id,
         `${c.browser.name} ${c.browser.version}${c.browser.headless ? ' (headless)' : ''}`,
         c.engineBackend && c.engineBackend !== c.backend ? `${c.backend} (engine ran ${c.engineBackend})` : c.backend,
+        c.connection.endpoint ? `${c.connection.kind} (${c.connection.endpoint})` : c.connection.kind,
         c.profile,
         adapterText(c),
         `${c.models.target.dtype} / ${c.models.draft.dtype}`,
         ok(c.loadMs) ? `${(c.loadMs / 1000).toFixed(1)} s` : '–',
+        downloadText(c.download),
         c.error ? `failed: ${c.error}` : 'ok',
       ]),
     ),
@@ -183,9 +181,18 @@ export function renderRunMarkdown(run: RunFile, chartFile?: string): string {
   const mismatched = okConfigs.flatMap((c) => c.prompts.filter((p) => p.outputsIdentical === false).map((p) => `${c.id}: ${p.id}`));
   if (mismatched.length) notes.push(`**Greedy outputs differed between target-only and speculative** (should never happen): ${mismatched.join(', ')}.`);
   for (const c of run.configurations.filter((x) => x.error)) notes.push(`${c.id} did not run: ${c.error}`);
-  for (const c of okConfigs.filter((x) => x.profile === 'system' && isSoftwareAdapter(x))) {
+  for (const c of okConfigs.filter((x) => x.profile === 'system' && isSoftwareAdapter(x.adapter ?? x.engineAdapter, x.backend))) {
     notes.push(`${c.id} asked for the system GPU but got a software adapter (${adapterText(c)}): see e2e/bench/README.md (run headed, or check chrome://gpu).`);
   }
   lines.push(...notes.map((n) => `- ${n}`));
   return lines.join('\n') + '\n';
+}
+
+/** A load's model files: where they came from, how many, and how long fetching took. */
+export function downloadText(d: Configuration['download']): string {
+  if (!d) return '–';
+  const source = d.fromCache === true ? 'from cache' : d.fromCache === false ? 'downloaded' : 'source unknown';
+  const time = d.fetchMs !== null ? `${(d.fetchMs / 1000).toFixed(1)} s` : '?';
+  const requests = d.networkRequests !== null ? `, ${d.networkRequests} network request${d.networkRequests === 1 ? '' : 's'}` : '';
+  return `${time}, ${source} (${d.files} files, ${(d.bytes / 2 ** 20).toFixed(1)} MiB${requests})`;
 }

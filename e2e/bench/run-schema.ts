@@ -1,9 +1,12 @@
-// The versioned JSON a benchmark run writes (`DIR/run-<timestamp>.json`) and `bench:report` reads. Bump
-// `runSchemaVersion` on any breaking change; readers refuse versions they do not know.
+// The versioned JSON a benchmark run writes (`DIR/run-<timestamp>.json`, or the demo's "Benchmark this device" download)
+// and `bench:report` reads. Bump `runSchemaVersion` on any breaking change; readers upgrade the versions they know
+// (see `upgradeRunFile`) and refuse the others.
 import { z } from 'zod';
 
 export const runSchemaId = 'speculo-bench-run';
-export const runSchemaVersion = 1;
+export const runSchemaVersion = 2;
+/** Versions `validateRunFile` reads; older ones are upgraded to the current shape. */
+export const readableRunSchemaVersions = [1, 2] as const;
 
 /** Numbers that may be missing (JSON has no NaN: an empty summary serialises as null). */
 const num = z.number().nullable();
@@ -86,6 +89,32 @@ export const summarySchema = z.object({
   acceptanceByPosition: z.array(z.number().min(0).max(1)),
 });
 
+/**
+ * How the harness reached the browser: launched here (`launch`), launched here on a kept profile (`persistent`,
+ * `--profile-dir`), a Playwright server (`connect`), a CDP endpoint (`cdp`), or the visitor's own tab (`page`, the demo).
+ */
+export const connectionSchema = z.object({
+  kind: z.enum(['launch', 'persistent', 'connect', 'cdp', 'page']),
+  /** The endpoint without credentials or query (grids put keys there), or the profile folder; null for `launch`/`page`. */
+  endpoint: z.string().nullable(),
+  /** The origin the page was served from, e.g. `http://localhost:5198`. */
+  origin: z.string(),
+});
+
+/** Where the model files came from on this configuration's load. */
+export const downloadSchema = z.object({
+  /** Model files the engine fetched (from the network or from Cache Storage), and their bytes. */
+  files: z.number().int().nonnegative(),
+  bytes: z.number().nonnegative(),
+  /** Model files already in the browser's Cache Storage before the load, and whether every file came from there. */
+  cachedFilesBefore: z.number().int().nonnegative().nullable(),
+  fromCache: z.boolean().nullable(),
+  /** From the first file request to the last file's arrival; `loadMs` minus this is session creation and calibration. */
+  fetchMs: num,
+  /** Model-file requests that reached the network, counted by the harness (null where it cannot see them: the demo). */
+  networkRequests: z.number().int().nonnegative().nullable(),
+});
+
 export const configurationSchema = z.object({
   /** e.g. `chromium-140/webgpu/swiftshader`: unique within a run. */
   id: z.string(),
@@ -93,7 +122,9 @@ export const configurationSchema = z.object({
   label: z.string(),
   browser: z.object({ name: z.string(), version: z.string(), executable: z.string(), userAgent: z.string(), headless: z.boolean() }),
   backend: z.enum(['webgpu', 'wasm']),
-  profile: z.enum(['swiftshader', 'wasm', 'system']),
+  /** How the browser was started: `remote` and `page` browsers were started by someone else, with their own GPU flags. */
+  profile: z.enum(['swiftshader', 'wasm', 'system', 'remote', 'page']),
+  connection: connectionSchema,
   /** What the page's `navigator.gpu.requestAdapter()` returned (null: no adapter). */
   adapter: adapterSchema,
   /** What the engine reported it runs on. */
@@ -105,7 +136,9 @@ export const configurationSchema = z.object({
     target: z.object({ id: z.string(), dtype: z.string() }),
     draft: z.object({ id: z.string(), dtype: z.string() }),
   }),
+  /** From the engine's creation to ready: downloads (see `download`), session creation and any calibration. */
   loadMs: num,
+  download: downloadSchema.nullable(),
   /** Set when this configuration could not run (e.g. no WebGPU adapter); its prompts are then empty. */
   error: z.string().nullable(),
   prompts: z.array(promptResultSchema),
@@ -119,12 +152,18 @@ export const runFileSchema = z.object({
   createdAt: z.string(),
   durationMs: z.number().nonnegative(),
   environment: z.object({
+    /** `bench-cli`: `npm run bench` (Node drives the browsers); `demo`: the demo's "Benchmark this device" page. */
+    producer: z.enum(['bench-cli', 'demo']),
+    /** The machine that ran the producer; for the demo, what the browser tells a page ('' when it does not). */
     os: z.object({ platform: z.string(), release: z.string(), arch: z.string() }),
     cpu: z.object({ model: z.string(), cores: z.number().int() }),
-    memoryBytes: z.number(),
-    node: z.string(),
+    /** Bytes of memory; the demo only gets `navigator.deviceMemory` (rounded, capped at 8 GiB), null without it. */
+    memoryBytes: z.number().nullable(),
+    node: z.string().nullable(),
     libraryVersion: z.string(),
     gitCommit: z.string().nullable(),
+    /** The demo's page URL (null for the CLI). */
+    pageUrl: z.string().nullable(),
   }),
   options: z.object({
     pair: z.string(),
@@ -132,7 +171,7 @@ export const runFileSchema = z.object({
     draft: z.string(),
     source: z.enum(['local', 'hub']),
     backends: z.array(z.enum(['webgpu', 'wasm'])),
-    gpuProfiles: z.array(z.enum(['swiftshader', 'wasm', 'system'])),
+    gpuProfiles: z.array(z.enum(['swiftshader', 'wasm', 'system', 'remote', 'page'])),
     maxNewTokens: z.number().int().positive(),
     maxPromptTokens: z.number().int().positive(),
     repeat: z.number().int().positive(),
@@ -165,16 +204,40 @@ export type Summary = z.infer<typeof summarySchema>;
 export type Configuration = z.infer<typeof configurationSchema>;
 export type RunFile = z.infer<typeof runFileSchema>;
 export type AdapterInfo = NonNullable<Configuration['adapter']>;
+export type Connection = z.infer<typeof connectionSchema>;
+export type DownloadRecord = z.infer<typeof downloadSchema>;
 
-/** Checks a parsed run file; throws an Error naming the first problems (with their JSON paths) otherwise. */
+/**
+ * A version-1 file in today's shape: v1 came only from `npm run bench` launching local browsers, and did not record
+ * downloads. Anything else is left for validation to report.
+ */
+export function upgradeRunFile(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const v = value as Record<string, unknown>;
+  if (v['schema'] !== runSchemaId || v['schemaVersion'] !== 1) return value;
+  const environment = typeof v['environment'] === 'object' && v['environment'] !== null ? (v['environment'] as Record<string, unknown>) : {};
+  const configurations = Array.isArray(v['configurations']) ? (v['configurations'] as unknown[]) : [];
+  return {
+    ...v,
+    schemaVersion: runSchemaVersion,
+    environment: { producer: 'bench-cli', pageUrl: null, ...environment },
+    configurations: configurations.map((c) =>
+      typeof c === 'object' && c !== null ? { connection: { kind: 'launch', endpoint: null, origin: 'http://localhost' }, download: null, ...(c as Record<string, unknown>) } : c,
+    ),
+  };
+}
+
+/** Checks a parsed run file (upgrading older versions it knows); throws an Error naming the first problems (with their JSON paths) otherwise. */
 export function validateRunFile(value: unknown, source = 'run file'): RunFile {
   if (typeof value === 'object' && value !== null) {
     const v = value as { schema?: unknown; schemaVersion?: unknown };
-    if (v.schema === runSchemaId && v.schemaVersion !== runSchemaVersion) {
-      throw new Error(`${source}: schemaVersion ${String(v.schemaVersion)} is not supported by this version of the harness (it reads ${runSchemaVersion})`);
+    if (v.schema === runSchemaId && !(readableRunSchemaVersions as readonly unknown[]).includes(v.schemaVersion)) {
+      throw new Error(
+        `${source}: schemaVersion ${String(v.schemaVersion)} is not supported by this version of the harness (it reads ${readableRunSchemaVersions.join(' and ')}): update Speculo's harness`,
+      );
     }
   }
-  const parsed = runFileSchema.safeParse(value);
+  const parsed = runFileSchema.safeParse(upgradeRunFile(value));
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 8).map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new Error(`${source} is not a valid ${runSchemaId} v${runSchemaVersion} file:\n${issues.join('\n')}`);

@@ -1,5 +1,6 @@
 import { wrap } from 'comlink';
 import { createSpeculo, type EngineOptions, type LoadProgress, type SpeculoEngine } from 'speculo';
+import { measureConfiguration, pageFacts, type MeasureSettings, type PreparedBenchPrompt, type RunnerEvent } from '../bench/runner.js';
 import type { GpuBufferCounts } from './gpu-buffer-counter.js';
 import { offlineSources } from './offline-env.js';
 import type { TransformersSmoke } from './transformers-smoke.worker.js';
@@ -84,6 +85,18 @@ const harness = {
     await harness.engine(handle).dispose();
     engines.delete(handle);
   },
+  /** What the page knows about its browser and adapter (the benchmark's run file records it). */
+  pageFacts,
+  /**
+   * One benchmark configuration, measured by the runner the demo's benchmark view also uses. Hub pairs pass
+   * `offline: false`. Progress goes to `window.speculoBenchEvent` when the driver exposes one.
+   */
+  async runBench(options: Omit<EngineOptions, 'onProgress' | 'worker'>, offline: boolean, prompts: PreparedBenchPrompt[], settings: MeasureSettings) {
+    const report = (event: RunnerEvent) => void window.speculoBenchEvent?.(event);
+    const models = [options.target, ...(options.draft ? [options.draft] : [])];
+    const sources = offline ? offlineSources : { wasmPaths: offlineSources.wasmPaths };
+    return measureConfiguration((onProgress) => createSpeculo({ ...sources, ...options, onProgress }), models, prompts, settings, report);
+  },
   /** Asks the instrumented worker(s) for their GPU buffer counts. */
   gpuBufferCounts(): Promise<GpuBufferCounts> {
     const channel = new BroadcastChannel('speculo-gpu-buffer-counter');
@@ -121,6 +134,8 @@ const harness = {
 declare global {
   interface Window {
     harness: typeof harness;
+    /** Exposed by `npm run bench` to follow a run's progress. */
+    speculoBenchEvent?: (event: RunnerEvent) => Promise<void>;
   }
 }
 window.harness = harness;

@@ -1,27 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkRunConsistency } from '../bench/consistency.js';
 import { validateRunFile } from '../bench/run-schema.js';
+import { runBenchCli as runCli } from '../support/bench-cli.js';
 import { projectDevice } from '../support/harness-page.js';
-
-const repoRoot = join(import.meta.dirname, '..', '..');
-
-/** Runs a bench CLI (cli.ts or report-cli.ts) as a child process, as `npm run bench` would. */
-function runCli(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', join('e2e', 'bench', script), ...args],
-      { cwd: repoRoot, maxBuffer: 32 * 1024 * 1024, env: { ...process.env } },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
 
 // Mixed input formats, two categories, and one bad line (line 5) that --bad-lines skip must report, not hide.
 const promptLines = [

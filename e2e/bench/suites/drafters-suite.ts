@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { GenerationResult } from '../../../packages/speculo/src/types/index.js';
 import { printTable, type BenchBrowser, type GpuProfile } from '../bench-browser.js';
 import { pairs, type DtypeName } from '../pairs.js';
-import { loadTokenizer, preparePrompt } from '../tokenize.js';
+import { preparePrompt } from '../prepare-prompt.js';
+import { loadTokenizer } from '../tokenize.js';
 import { alternating, generateIn, tokensPerSecond, type Sample } from './suite-support.js';
 
 export interface DraftersSuiteOptions {

@@ -55,12 +55,14 @@ export function fakeConfiguration(id: string, categories: string[], factors: num
     browser: { name: 'Chromium', version: '140.0.1.2', executable: '/usr/bin/chromium', userAgent: 'Mozilla/5.0 Chrome/140', headless: true },
     backend: 'webgpu',
     profile: 'swiftshader',
+    connection: { kind: 'launch', endpoint: null, origin: 'http://localhost:5198' },
     adapter: { vendor: 'google', architecture: 'swiftshader', device: '', description: 'SwiftShader Device' },
     engineBackend: 'webgpu',
     engineAdapter: null,
     engineDefaults: { policy: 'adaptive', drafter: 'model' },
     models: { target: { id: 'tiny-target', dtype: 'fp32' }, draft: { id: 'tiny-draft', dtype: 'fp32' } },
     loadMs: 1000,
+    download: { files: 6, bytes: 1_000_000, cachedFilesBefore: 0, fromCache: false, fetchMs: 200, networkRequests: 6 },
     error: null,
     prompts,
     categories: cats,
@@ -72,16 +74,18 @@ export function fakeConfiguration(id: string, categories: string[], factors: num
 export function fakeRun(configurations: Configuration[], overrides: Partial<RunFile> = {}): RunFile {
   return {
     schema: 'speculo-bench-run',
-    schemaVersion: 1,
+    schemaVersion: 2,
     createdAt: '2026-01-02T03:04:05.000Z',
     durationMs: 60_000,
     environment: {
+      producer: 'bench-cli',
       os: { platform: 'linux', release: '6.1', arch: 'x64' },
       cpu: { model: 'Test CPU', cores: 2 },
       memoryBytes: 2 ** 33,
       node: 'v20.19.0',
       libraryVersion: '0.1.0',
       gitCommit: null,
+      pageUrl: null,
     },
     options: {
       pair: 'fixture',
@@ -114,4 +118,17 @@ export function fakeRun(configurations: Configuration[], overrides: Partial<RunF
     configurations,
     ...overrides,
   };
+}
+
+/** `run` as a schemaVersion 1 file would have held it (as parsed JSON): without the fields version 2 added. */
+export function asV1RunJson(run: RunFile): unknown {
+  const { producer: _producer, pageUrl: _pageUrl, ...environment } = run.environment;
+  return JSON.parse(
+    JSON.stringify({
+      ...run,
+      schemaVersion: 1,
+      environment,
+      configurations: run.configurations.map(({ connection: _connection, download: _download, ...c }) => c),
+    }),
+  ) as unknown;
 }

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pairs, resolvePair } from '../pairs.js';
 import { parsePromptsJsonl } from '../prompts-input.js';
 import { runTargets } from '../run-prompts.js';
-import { fixturesDir, loadTokenizer, preparePrompt } from '../tokenize.js';
+import { preparePrompt } from '../prepare-prompt.js';
+import { fixturesDir, loadTokenizer } from '../tokenize.js';
 
 /**
  * A fixtures folder with only what resolvePair reads (config.json and the ONNX file names), so these tests do not
@@ -85,15 +86,25 @@ describe('pairs', () => {
     expect(() => resolvePair({ pair: 'fixture', dtype: 'fp8' }, root)).toThrow(/--dtype/);
     expect(Object.keys(pairs)).toEqual(['fixture', 'ctrl-80', 'gqa', 'gqa-qk-norm', 'gqa-sliding', 'optimum', 'mha', 'large-vocab', 'trained', 'qwen2.5-0.5b-1.5b', 'smollm2-360m-1.7b']);
   });
-  it('expands browsers × backends × GPU profiles, WASM once per browser', () => {
-    expect(runTargets(['/a', '/b'], ['webgpu', 'wasm'], ['swiftshader', 'system'])).toEqual([
-      { browserPath: '/a', backend: 'webgpu', profile: 'swiftshader' },
-      { browserPath: '/a', backend: 'webgpu', profile: 'system' },
-      { browserPath: '/a', backend: 'wasm', profile: 'wasm' },
-      { browserPath: '/b', backend: 'webgpu', profile: 'swiftshader' },
-      { browserPath: '/b', backend: 'webgpu', profile: 'system' },
-      { browserPath: '/b', backend: 'wasm', profile: 'wasm' },
+  it('expands browsers × backends × GPU profiles, WASM once per browser, then each remote browser once per backend', () => {
+    const launch = { headless: true, profileDir: '/p' };
+    const local = (executablePath: string, backend: 'webgpu' | 'wasm', profile: 'swiftshader' | 'system' | 'wasm') => ({
+      source: { kind: 'launch', executablePath, profile, ...launch },
+      backend,
+      profile,
+    });
+    const remote = { kind: 'connect' as const, endpoint: 'ws://grid:3000/' };
+    expect(runTargets(['/a', '/b'], ['webgpu', 'wasm'], ['swiftshader', 'system'], launch, [remote])).toEqual([
+      local('/a', 'webgpu', 'swiftshader'),
+      local('/a', 'webgpu', 'system'),
+      local('/a', 'wasm', 'wasm'),
+      local('/b', 'webgpu', 'swiftshader'),
+      local('/b', 'webgpu', 'system'),
+      local('/b', 'wasm', 'wasm'),
+      { source: remote, backend: 'webgpu', profile: 'remote' },
+      { source: remote, backend: 'wasm', profile: 'remote' },
     ]);
+    expect(runTargets([], ['wasm'], ['swiftshader'], launch, [])).toEqual([]);
   });
 });
 

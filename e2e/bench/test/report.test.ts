@@ -21,8 +21,8 @@ describe('run file schema', () => {
   it('names the path of what is wrong, and refuses other schema versions', () => {
     const run = roundTrip(fakeRun([fakeConfiguration('a', ['x'], [1.2])])) as { configurations: { prompts: { speedup: unknown }[] }[] };
     run.configurations[0]!.prompts[0]!.speedup = 'fast';
-    expect(() => validateRunFile(run, 'x.json')).toThrow(/x\.json is not a valid speculo-bench-run v1 file:\n {2}configurations\.0\.prompts\.0\.speedup/);
-    expect(() => validateRunFile({ ...fakeRun([]), schemaVersion: 2 }, 'y.json')).toThrow(/y\.json: schemaVersion 2 is not supported/);
+    expect(() => validateRunFile(run, 'x.json')).toThrow(/x\.json is not a valid speculo-bench-run v2 file:\n {2}configurations\.0\.prompts\.0\.speedup/);
+    expect(() => validateRunFile({ ...fakeRun([]), schemaVersion: 3 }, 'y.json')).toThrow(/y\.json: schemaVersion 3 is not supported .*reads 1 and 2/);
     expect(() => validateRunFile({ hello: 1 })).toThrow(/not a valid/);
   });
   it('exports a JSON Schema', () => {
