@@ -116,7 +116,14 @@ export async function runConfiguration(origin: string, target: RunTarget, settin
         progress.tick(`${id} ${event.promptId}: ${event.targetOnlyTokensPerSecond.toFixed(1)} → ${event.speculativeTokensPerSecond.toFixed(1)} tok/s`);
       }
     });
-    const engineOptions: Record<string, unknown> = { target: pair.target, draft: pair.draft, device: target.backend, dtype: { target: dtype, draft: dtype } };
+    // Measured before timing starts: the runs compare steady states, not a first visit's background calibration.
+    const engineOptions: Record<string, unknown> = {
+      target: pair.target,
+      draft: pair.draft,
+      device: target.backend,
+      dtype: { target: dtype, draft: dtype },
+      scheduler: { calibrate: 'eager' },
+    };
     if (settings.drafter !== null) engineOptions['drafter'] = settings.drafter;
     const measureSettings: MeasureSettings = {
       maxNewTokens: settings.maxNewTokens,

@@ -7,9 +7,51 @@ import { openHarness } from '../support/harness-page.js';
 
 const traceSchema = JSON.parse(readFileSync(new URL('../../packages/speculo/schema/speculo-trace.schema.json', import.meta.url), 'utf8'));
 
+/** These tests are about what happens once the device is measured: calibrate before the engine is ready. */
 async function createEngine(page: Page, options: Record<string, unknown>) {
-  return page.evaluate((o) => window.harness.createEngine(o as never), options);
+  return page.evaluate((o) => window.harness.createEngine({ scheduler: { calibrate: 'eager' }, ...o } as never), options);
 }
+
+test('a first visit is ready without measuring the device: target-only until background calibration stores the profile, then adaptive; the next visit reuses it', async ({ page }) => {
+  const errors = await openHarness(page);
+  const pair = { target: 'tiny-target', draft: 'tiny-draft', dtype: 'fp32' };
+  const first = await page.evaluate((o) => window.harness.createEngine(o as never), pair);
+  // Nothing measured before ready: no calibration step in the load's progress.
+  expect(first.progress.filter((p) => p.status === 'calibrate')).toEqual([]);
+  expect(first.info.scheduler).toMatchObject({ policy: 'adaptive', profile: null, calibration: 'measuring' });
+  const run = await page.evaluate(async (h) => {
+    const engine = window.harness.engine(h);
+    const prompt = 'Once upon a time';
+    const baseline = await engine.generate({ prompt, maxNewTokens: 16, speculative: false });
+    // Adaptive while the profile is missing: decoded by the target alone, never refused by the measurement.
+    const early = await engine.generate({ prompt, maxNewTokens: 16 });
+    const profile = await engine.calibrated();
+    const info = await engine.currentInfo();
+    const later = await engine.generate({ prompt, maxNewTokens: 16 });
+    return {
+      baseline: baseline.tokenIds,
+      early: early.tokenIds,
+      earlyDrafted: early.metrics.draftedTokens,
+      profile,
+      info: info.scheduler,
+      later: later.tokenIds,
+      laterDrafted: later.metrics.draftedTokens,
+    };
+  }, first.handle);
+  expect(run.early).toEqual(run.baseline);
+  expect(run.earlyDrafted).toBe(0);
+  expect(run.profile!.targetVerifyMs).toHaveLength(9);
+  expect(run.info).toMatchObject({ calibration: 'ready', profile: run.profile });
+  expect(run.later).toEqual(run.baseline);
+  expect(run.laterDrafted).toBeGreaterThan(0);
+  await page.evaluate((h) => window.harness.disposeEngine(h), first.handle);
+
+  // Stored in IndexedDB: the next engine for this device and pair is adaptive from its first call.
+  const second = await page.evaluate((o) => window.harness.createEngine(o as never), pair);
+  expect(second.info.scheduler).toMatchObject({ calibration: 'ready', profile: run.profile });
+  await page.evaluate((h) => window.harness.disposeEngine(h), second.handle);
+  expect(errors).toEqual([]);
+});
 
 test('the device profile is measured once, stored in IndexedDB, reused, exported and imported', async ({ page }) => {
   const errors = await openHarness(page);

@@ -230,7 +230,7 @@ export async function runDraftersSuite(bench: BenchBrowser, profile: GpuProfile,
   const dtype = options.dtype[device];
   const cases = loadPrompts(options);
   const [warmupIds, ...promptIds] = await tokenizePrompts(options, [warmupPrompt, ...cases]);
-  const { handle, info } = await page.evaluate(([t, d, dev, dt]) => window.harness.createEngine({ target: t, draft: d, device: dev, dtype: dt }), [
+  const { handle, info } = await page.evaluate(([t, d, dev, dt]) => window.harness.createEngine({ target: t, draft: d, device: dev, dtype: dt, scheduler: { calibrate: 'eager' } }), [
     options.target,
     options.draft,
     device,

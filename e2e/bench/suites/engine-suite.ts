@@ -105,7 +105,7 @@ export async function runEngineSuite(bench: BenchBrowser, profile: GpuProfile, o
     const dtype = pair.dtype[device];
     const { maxNewTokens, repeat, shortened } = pairRunSize(pair, profile, options);
     if (shortened) console.log(`  ${profile} ${pair.name}: ${maxNewTokens} new tokens × ${repeat} repeat(s) instead of ${options.maxNewTokens} × ${options.repeat} (${shortened})`);
-    const { handle, info } = await page.evaluate(([target, draft, dev, dt]) => window.harness.createEngine({ target, draft, device: dev, dtype: dt }), [
+    const { handle, info } = await page.evaluate(([target, draft, dev, dt]) => window.harness.createEngine({ target, draft, device: dev, dtype: dt, scheduler: { calibrate: 'eager' } }), [
       pair.target,
       pair.draft,
       device,

@@ -286,7 +286,7 @@ export async function runSchedulerSuite(bench: BenchBrowser, profile: GpuProfile
     const pair = schedulerPairOf(options, draft);
     const dtype = pair.dtype[device];
     const promptIds = await page.evaluate(([m, ps]) => window.harness.tokenizeChat(m, ps), [pair.target, pair.prompts] as const);
-    const { handle, info } = await page.evaluate(([t, d, dev, dt]) => window.harness.createEngine({ target: t, draft: d, device: dev, dtype: dt }), [
+    const { handle, info } = await page.evaluate(([t, d, dev, dt]) => window.harness.createEngine({ target: t, draft: d, device: dev, dtype: dt, scheduler: { calibrate: 'eager' } }), [
       pair.target,
       draft,
       device,

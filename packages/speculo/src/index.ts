@@ -35,6 +35,8 @@ export type {
   RoundPlan,
   RoundRecord,
   RoundReport,
+  CalibrateOption,
+  CalibrationState,
   SchedulerOptions,
   SchedulerPolicyName,
   SpeculoEvent,

@@ -65,6 +65,11 @@ export function validateEngineOptions(options: EngineOptions): void {
   const scheduler = options.scheduler ?? {};
   assertKnownKeys(scheduler, schedulerOptionNames, 'scheduler options');
   oneOf('scheduler.policy', scheduler.policy, schedulerPolicyNames);
+  if (scheduler.calibrate !== undefined && ![true, false, 'background', 'eager'].includes(scheduler.calibrate)) {
+    throw new RangeError(
+      `scheduler.calibrate must be 'background' (the default: measure in idle moments), 'eager' (measure before the engine is ready) or false, got ${JSON.stringify(scheduler.calibrate)}`,
+    );
+  }
   integer('scheduler.draftLength', scheduler.draftLength, 1, maxDraftLength);
   integer('scheduler.maxDraftLength', scheduler.maxDraftLength, 1, maxDraftLength);
   if (scheduler.earlyStop !== undefined && scheduler.earlyStop !== 'cost-aware' && scheduler.earlyStop !== 'off') {

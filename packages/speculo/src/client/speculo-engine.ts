@@ -196,6 +196,16 @@ export class SpeculoEngine extends EventTarget {
   }
 
   /**
+   * Resolves with the device profile once background calibration (the default `scheduler.calibrate`) has measured
+   * this device and the adaptive policy uses it; at once when the profile was stored by an earlier visit, measured
+   * eagerly, or calibration is off (then null). Until then adaptive calls decode with the target alone.
+   */
+  async calibrated(): Promise<DeviceProfile | null> {
+    this.assertUsable();
+    return this.track(this.remote.calibrated());
+  }
+
+  /**
    * Measures this device again (a few seconds), stores the profile in IndexedDB and uses it. Like a generation it
    * holds the engine: refused with EngineBusyError while a generation runs, and a generation started meanwhile is.
    */

@@ -85,6 +85,11 @@ export class SpeculationController {
   private readonly drafters = new Map<string, DrafterSchedule>();
   private readonly monitor: GuardrailMonitor | null;
   private currentProfile: DeviceProfile | null = null;
+  /**
+   * True while background calibration measures the device: adaptive calls then decode with the target alone
+   * rather than guess a γ with no cost curve, so a first visit is never slower than target-only decoding.
+   */
+  calibrating = false;
 
   constructor(
     private readonly scheduler: SchedulerOptions,
@@ -111,11 +116,16 @@ export class SpeculationController {
 
   /**
    * The policy a call runs: an explicit `policy` wins; a `draftLength` alone means that fixed γ; otherwise the
-   * engine's default. Adaptive needs a device profile; without one (calibration off) it runs static γ.
+   * engine's default. Adaptive needs a device profile; without one it runs static: γ = 0 while background
+   * calibration measures the device, the configured `draftLength` when calibration is off.
    */
   policyFor(options: CallSchedule): SchedulerPolicyName {
-    const name: SchedulerPolicyName = options.policy ?? (options.draftLength !== null ? 'static' : this.defaultPolicy);
+    const name = this.requestedPolicy(options);
     return name === 'adaptive' && !this.currentProfile ? 'static' : name;
+  }
+
+  private requestedPolicy(options: CallSchedule): SchedulerPolicyName {
+    return options.policy ?? (options.draftLength !== null ? 'static' : this.defaultPolicy);
   }
 
   /** The controller of one generation drafted by `drafter`. */
@@ -126,7 +136,7 @@ export class SpeculationController {
     let policy: SchedulePolicy;
     if (name === 'heuristic') policy = createHeuristicPolicy(draftLength, Math.max(this.scheduler.maxDraftLength ?? 16, draftLength));
     else if (name === 'adaptive' && this.currentProfile) policy = schedule.adaptive ??= this.adaptive(drafter, this.currentProfile);
-    else policy = createStaticPolicy(draftLength);
+    else policy = createStaticPolicy(this.calibrating && this.requestedPolicy(options) === 'adaptive' ? 0 : draftLength);
     return new RoundController(policy, schedule.mode, this.monitor);
   }
 

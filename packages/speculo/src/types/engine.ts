@@ -28,6 +28,12 @@ export interface LoadProgress {
   total: number;
 }
 
+/** The values of {@link SchedulerOptions.calibrate}. */
+export type CalibrateOption = boolean | 'background' | 'eager';
+
+/** Where the device profile stands: in use, being measured in idle moments, or not measured at all. */
+export type CalibrationState = 'ready' | 'measuring' | 'off';
+
 /** How the engine chooses γ. */
 export interface SchedulerOptions {
   /** Default policy of every call: `adaptive` (default), `static` (fixed `draftLength`) or `heuristic`. */
@@ -42,10 +48,16 @@ export interface SchedulerOptions {
   /** In-round early stop of the adaptive policy: cost-aware (default), a fixed confidence threshold, or off. */
   earlyStop?: 'cost-aware' | 'off' | { threshold: number };
   /**
-   * Measure this device's cost curve on first use of a pair (a few seconds, reported through onProgress) and keep
-   * it in IndexedDB; default true. Without a profile the adaptive policy is not available.
+   * How the device's cost curve is measured on first use of a pair (then kept in IndexedDB; later visits load it):
+   * - `'background'` (default; `true` means the same): the engine is ready as soon as the models are loaded. Until
+   *   the profile is measured, calls that would run the adaptive policy decode with the target alone (time to
+   *   first token is target-only's), and the engine measures in its idle moments, giving way to any call within
+   *   one forward pass. `engine.calibrated()` resolves when the profile is in use.
+   * - `'eager'`: measure before `createSpeculo` resolves (a few seconds, reported through onProgress), so the first
+   *   generation already runs adaptively: what benchmarks want.
+   * - `false`: never measure; the adaptive policy is not available and calls run the static `draftLength`.
    */
-  calibrate?: boolean;
+  calibrate?: CalibrateOption;
 }
 
 export interface EngineOptions {
@@ -128,8 +140,11 @@ export interface EngineInfo {
   defaultDrafter: DrafterKind | null;
   /** What each drafter costs: bytes downloaded and stored, GPU memory, cache memory. */
   drafterCosts: Partial<Record<DrafterKind, DrafterCost>>;
-  /** The scheduler's default policy and the device profile it uses (null when not calibrated). */
-  scheduler: { policy: SchedulerPolicyName; profile: DeviceProfile | null };
+  /**
+   * The scheduler's default policy, the device profile it uses (null when not calibrated), and the calibration's
+   * state (`measuring`: background calibration has not finished; adaptive calls decode with the target alone).
+   */
+  scheduler: { policy: SchedulerPolicyName; profile: DeviceProfile | null; calibration: CalibrationState };
   /** The guardrails in force: version and content hash, or null. */
   guardrails: { version: string; sha256: string } | null;
 }

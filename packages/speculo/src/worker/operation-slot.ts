@@ -1,7 +1,10 @@
 import { createAbortError, EngineBusyError, EngineDisposedError } from '../errors.js';
 
-/** The engine's calls that use the models' caches and so must not overlap. */
-export type OperationKind = 'generate' | 'calibrate';
+/**
+ * The engine's calls that use the models' caches and so must not overlap. `background` is the engine's own idle-time
+ * work (background calibration): it starts only when the slot is free and gives way to any call that arrives.
+ */
+export type OperationKind = 'generate' | 'calibrate' | 'background';
 
 /**
  * One call's hold on the engine, from its arrival to its end, whether it runs or waits. The decoder and the
@@ -12,8 +15,8 @@ export interface Claim {
   /** The page's id of a generation; null for calls the page cannot abort (recalibration). */
   readonly requestId: number | null;
   aborted: boolean;
-  /** Why it was aborted: `dispose` turns the abort into an {@link EngineDisposedError}. */
-  abortedBy: 'caller' | 'dispose' | null;
+  /** Why it was aborted: `dispose` turns the abort into an {@link EngineDisposedError}; `preempt`: a call arrived. */
+  abortedBy: 'caller' | 'dispose' | 'preempt' | null;
 }
 
 interface Running {
@@ -56,6 +59,21 @@ export class OperationSlot {
   }
 
   /**
+   * Runs the engine's own idle-time work if the slot is free now, else does nothing and returns `undefined`. Any call
+   * that arrives meanwhile aborts it (`abortedBy: 'preempt'`) and waits for it to unwind, so `body` must check
+   * `claim.aborted` between passes and stop with the abort error.
+   */
+  async runWhenIdle<T>(body: (claim: Claim) => Promise<T>): Promise<T | undefined> {
+    if (this.running) return undefined;
+    return this.run('background', null, body);
+  }
+
+  /** True while no call runs. */
+  get idle(): boolean {
+    return this.running === null;
+  }
+
+  /**
    * Takes the slot and returns its release. The slot is marked taken in the same step that finds it free: with an
    * await in between, two calls waiting on one aborted call would both find it free and run at once.
    */
@@ -67,6 +85,10 @@ export class OperationSlot {
         let release!: () => void;
         this.running = { claim, done: new Promise<void>((resolve) => (release = resolve)) };
         return release;
+      }
+      if (running.claim.kind === 'background' && !running.claim.aborted) {
+        running.claim.aborted = true;
+        running.claim.abortedBy = 'preempt';
       }
       if (!running.claim.aborted) throw new EngineBusyError(`${describeNew(claim)} cannot start while ${describeRunning(running.claim)}; ${adviceFor(running.claim)}`);
       await running.done;
@@ -102,7 +124,7 @@ function abortErrorOf(claim: Claim, error: unknown): unknown {
 }
 
 function describeNew(claim: Claim): string {
-  return claim.kind === 'generate' ? `generation ${claim.requestId}` : 'recalibrate()';
+  return claim.kind === 'generate' ? `generation ${claim.requestId}` : claim.kind === 'calibrate' ? 'recalibrate()' : 'background calibration';
 }
 
 function describeRunning(claim: Claim): string {

@@ -20,7 +20,7 @@ import { normalizeGenerateOptions, type NormalizedGenerateOptions } from '../api
 import { SpeculativeDecoder } from '../decode/speculative-decoder.js';
 import { EngineDisposedError, SpeculoError } from '../errors.js';
 import { guardrailConfigHash, parseGuardrailConfig } from '../guard/guardrail-config.js';
-import { calibrateProfile } from '../models/calibrate-profile.js';
+import { calibrateProfile, ProfileSampler } from '../models/calibrate-profile.js';
 import { architectureOf } from '../models/decoder-contract.js';
 import { PassMeter } from '../models/pass-meter.js';
 import { GpuLogitsReader } from '../gpu/gpu-logits.js';
@@ -100,6 +100,8 @@ export class WorkerEngine {
   private readonly slot = new OperationSlot();
   private readonly telemetry = new EngineTelemetry();
   private readonly profiles = new ProfileStore();
+  /** Background calibration still measuring, and how its waiters learn the outcome; null when none is pending. */
+  private background: { sampler: ProfileSampler; scheduled: boolean; settle: (profile: DeviceProfile | null) => void; done: Promise<DeviceProfile | null> } | null = null;
 
   async load(options: WorkerLoadOptions, onProgress?: (p: LoadProgress) => void): Promise<EngineInfo> {
     const progress = new ProgressRelay(onProgress);
@@ -230,7 +232,7 @@ export class WorkerEngine {
         drafters: drafters.kinds(),
         defaultDrafter,
         drafterCosts: drafters.costs(),
-        scheduler: { policy: controls.defaultPolicy, profile: null },
+        scheduler: { policy: controls.defaultPolicy, profile: null, calibration: 'off' },
         guardrails: setup.guardrails ? { version: setup.guardrails.version, sha256: await guardrailConfigHash(setup.guardrails) } : null,
       },
       target,
@@ -244,10 +246,15 @@ export class WorkerEngine {
       revision: options.revision ?? 'main',
     };
     this.engine = engine;
-    if (controls.defaultPolicy === 'adaptive' && options.scheduler?.calibrate !== false) {
-      controls.profile = (await this.profiles.get(profileKeyId(profileKey))) ?? (await this.calibrate(engine, setup.onProgress));
+    const calibrate = options.scheduler?.calibrate ?? 'background';
+    if (controls.defaultPolicy === 'adaptive' && calibrate !== false) {
+      const stored = await this.profiles.get(profileKeyId(profileKey));
+      if (stored) controls.profile = stored;
+      else if (calibrate === 'eager') controls.profile = await this.calibrate(engine, setup.onProgress);
+      else this.startBackgroundCalibration(engine);
     }
     engine.info.scheduler.profile = controls.profile;
+    engine.info.scheduler.calibration = controls.profile ? 'ready' : controls.calibrating ? 'measuring' : 'off';
     return engine.info;
   }
 
@@ -259,7 +266,11 @@ export class WorkerEngine {
   async generate(requestId: number, options: GenerateOptions, onEvent?: (event: WorkerEvent) => void): Promise<GenerationResult> {
     this.loaded();
     const normalized = normalizeGenerateOptions(options);
-    return this.slot.run('generate', requestId, (claim) => this.generateHolding(this.loaded(), normalized, claim, onEvent));
+    try {
+      return await this.slot.run('generate', requestId, (claim) => this.generateHolding(this.loaded(), normalized, claim, onEvent));
+    } finally {
+      this.scheduleBackgroundCalibration();
+    }
   }
 
   private async generateHolding(engine: LoadedEngine, normalized: NormalizedGenerateOptions, claim: Claim, onEvent?: (event: WorkerEvent) => void): Promise<GenerationResult> {
@@ -332,17 +343,28 @@ export class WorkerEngine {
     return this.loaded().controls.profile;
   }
 
+  /**
+   * Resolves with the profile in use once background calibration has finished (at once when none is pending), or
+   * with null when the engine is disposed first or a timing pass failed (adaptive calls then run the static
+   * `draftLength`, as with calibration off).
+   */
+  async calibrated(): Promise<DeviceProfile | null> {
+    const engine = this.loaded();
+    return this.background ? this.background.done : engine.controls.profile;
+  }
+
   /** Measures the device again, stores and uses the new profile. */
   async recalibrate(onProgress?: (p: LoadProgress) => void): Promise<DeviceProfile> {
     this.loaded();
-    return this.slot.run('calibrate', null, async (claim) => {
-      const engine = this.loaded();
-      const progress = new ProgressRelay(onProgress);
-      const profile = await this.calibrate(engine, progress.report, claim).finally(() => progress.delivered());
-      engine.controls.profile = profile;
-      engine.info.scheduler.profile = profile;
-      return profile;
-    });
+    return this.slot
+      .run('calibrate', null, async (claim) => {
+        const engine = this.loaded();
+        const progress = new ProgressRelay(onProgress);
+        const profile = await this.calibrate(engine, progress.report, claim).finally(() => progress.delivered());
+        this.useProfile(engine, profile);
+        return profile;
+      })
+      .finally(() => this.scheduleBackgroundCalibration());
   }
 
   /** Validates and uses a profile exported elsewhere (e.g. measured once per GPU model), storing it for reuse. */
@@ -353,8 +375,7 @@ export class WorkerEngine {
       throw new RangeError(`the profile was measured for ${describeKey(profile.key)}, not for this engine's ${describeKey(engine.profileKey)}`);
     }
     await this.profiles.put(profile);
-    engine.controls.profile = profile;
-    engine.info.scheduler.profile = profile;
+    this.useProfile(engine, profile);
     return profile;
   }
 
@@ -366,6 +387,7 @@ export class WorkerEngine {
     if (this.disposed) return;
     this.disposed = true;
     await this.slot.abortAllAndWait();
+    this.settleBackground(null);
     const engine = this.engine;
     this.engine = null;
     this.profiles.close();
@@ -378,13 +400,79 @@ export class WorkerEngine {
     await engine.draft?.model.dispose();
   }
 
+  /** Puts `profile` in use; a background calibration still pending is settled with it (it is no longer needed). */
+  private useProfile(engine: LoadedEngine, profile: DeviceProfile): void {
+    engine.controls.profile = profile;
+    engine.controls.calibrating = false;
+    engine.info.scheduler.profile = profile;
+    engine.info.scheduler.calibration = 'ready';
+    this.settleBackground(profile);
+  }
+
+  private settleBackground(profile: DeviceProfile | null): void {
+    const background = this.background;
+    this.background = null;
+    background?.settle(profile);
+  }
+
+  /**
+   * Measures the device in the engine's idle moments: the first visit is ready as soon as the models are, and its
+   * adaptive calls decode with the target alone until the profile is stored.
+   */
+  private startBackgroundCalibration(engine: LoadedEngine): void {
+    const sampler = new ProfileSampler(engine.profileKey, engine.runners.target, engine.runners.draft, {
+      yieldToEventLoop,
+      warmUpMs: warmUpMsOf(engine.info.backend),
+    });
+    let settle!: (profile: DeviceProfile | null) => void;
+    const done = new Promise<DeviceProfile | null>((resolve) => (settle = resolve));
+    this.background = { sampler, scheduled: false, settle, done };
+    engine.controls.calibrating = true;
+    this.scheduleBackgroundCalibration();
+  }
+
+  /** Queues one stretch of background calibration after whatever else the event loop holds (a call comes first). */
+  private scheduleBackgroundCalibration(): void {
+    const background = this.background;
+    if (!background || background.scheduled || this.disposed) return;
+    background.scheduled = true;
+    setTimeout(() => {
+      background.scheduled = false;
+      void this.calibrateWhileIdle();
+    }, 0);
+  }
+
+  private async calibrateWhileIdle(): Promise<void> {
+    const engine = this.engine;
+    const background = this.background;
+    if (!engine || !background || this.disposed) return;
+    let profile: DeviceProfile | null | undefined;
+    try {
+      // Undefined: a call holds the engine; it queues the next stretch when it ends.
+      profile = await this.slot.runWhenIdle((claim) => background.sampler.run(claim));
+      if (profile === undefined || profile === null || this.background !== background) return;
+      await this.profiles.put(profile);
+    } catch (error) {
+      // Preempted by a call (it queues the next stretch when it ends), or disposed (settled below).
+      if (!this.disposed && error instanceof DOMException && error.name === 'AbortError') return;
+      if (!this.disposed) {
+        // A model that fails a timing pass fails generations too, where the error reaches the caller; here the
+        // schedule just stays as with calibration off.
+        engine.controls.calibrating = false;
+        engine.info.scheduler.calibration = 'off';
+      }
+      this.settleBackground(null);
+      return;
+    }
+    if (!this.disposed && this.engine === engine) this.useProfile(engine, profile);
+  }
+
   private async calibrate(engine: LoadedEngine, onProgress?: (p: LoadProgress) => void, signal?: { readonly aborted: boolean }): Promise<DeviceProfile> {
     const name = `${engine.profileKey.target} + ${engine.profileKey.draft} on ${engine.profileKey.backend}`;
     const profile = await calibrateProfile(engine.profileKey, engine.runners.target, engine.runners.draft, {
       yieldToEventLoop,
       signal,
-      // Measured on WASM: profiles taken in the first ~3 s after loading ran 2–3× slow with spurious steps.
-      warmUpMs: engine.info.backend === 'wasm' ? 3000 : 1000,
+      warmUpMs: warmUpMsOf(engine.info.backend),
       onStep: (loaded, total) => onProgress?.({ model: 'profile', name, file: 'device-profile', status: 'calibrate', loaded, total }),
     });
     await this.profiles.put(profile);
@@ -453,6 +541,11 @@ function describeKey(key: DeviceProfileKey): string {
  * channel for the worker's life, held by this module, rather than one per round: no allocation per round, and no
  * port that only its own pending message keeps alive.
  */
+/** Measured on WASM: profiles taken in the first ~3 s after loading ran 2–3× slow with spurious steps. */
+function warmUpMsOf(backend: Backend): number {
+  return backend === 'wasm' ? 3000 : 1000;
+}
+
 const yieldToEventLoop: () => Promise<void> = (() => {
   const waiting: (() => void)[] = [];
   let channel: MessageChannel | null = null;

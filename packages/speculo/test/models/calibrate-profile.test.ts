@@ -1,6 +1,6 @@
 import type { DeviceProfileKey } from '../../src/types/index.js';
 import { describe, expect, it } from 'vitest';
-import { calibrateProfile, type CalibratedRunner } from '../../src/models/calibrate-profile.js';
+import { calibrateProfile, ProfileSampler, type CalibratedRunner } from '../../src/models/calibrate-profile.js';
 import { HostLogits, type LogitsBlock } from '../../src/sampling/logits-block.js';
 
 const key: DeviceProfileKey = { adapter: null, backend: 'wasm', target: 't', draft: 'd', dtype: 'fp32/fp32' };
@@ -156,7 +156,8 @@ describe('calibrateProfile with an abort signal', () => {
     await expectAborted(calibrateProfile(key, target, null, { now: () => device.time, signal, onStep: (done) => steps.push(done) }));
     expect(device.forwardLengths).toEqual([]);
     expect(steps).toEqual([]);
-    expect(resets.target).toBe(2);
+    // Aborted before the caches are filled: only the final reset runs.
+    expect(resets.target).toBe(1);
     expect(target.length).toBe(0);
   });
 
@@ -167,5 +168,38 @@ describe('calibrateProfile with an abort signal', () => {
     expect(profile.targetVerifyMs).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18]);
     expect(profile.draftStepMs).toBe(0.5);
     expect(resets).toEqual({ target: 2, draft: 2 });
+  });
+
+  it('a sampler preempted again and again keeps its samples and ends with the profile of an uninterrupted run', async () => {
+    const whole = abortableSetup(Infinity);
+    const expected = await calibrateProfile(key, whole.target, whole.draft, { now: () => whole.device.time, warmUpMs: 0 });
+
+    const { device, target, draft } = abortableSetup(Infinity);
+    const sampler = new ProfileSampler(key, target, draft, { now: () => device.time, warmUpMs: 0 });
+    let sessions = 0;
+    for (; !sampler.complete; sessions++) {
+      // Each stretch is preempted after five passes, as a generation arriving would do.
+      const signal = { aborted: false };
+      const stop = device.forwardLengths.length + 5;
+      const forward = target.forward.bind(target);
+      target.forward = async (tokens, ...rest) => {
+        const out = await forward(tokens, ...rest);
+        if (device.forwardLengths.length >= stop) signal.aborted = true;
+        return out;
+      };
+      const result = await sampler.run(signal).then(
+        (p) => p,
+        (e: unknown) => e,
+      );
+      target.forward = forward;
+      if (!sampler.complete) expect((result as DOMException).name).toBe('AbortError');
+      else expect((result as { targetVerifyMs: number[] }).targetVerifyMs).toEqual(sampler.profile().targetVerifyMs);
+      expect(target.length).toBe(0);
+      if (sessions > 200) throw new Error('the sampler makes no progress');
+    }
+    expect(sessions).toBeGreaterThan(5);
+    expect(sampler.progress.done).toBe(sampler.progress.total);
+    expect(sampler.profile().targetVerifyMs).toEqual(expected.targetVerifyMs);
+    expect(sampler.profile().draftStepMs).toBe(expected.draftStepMs);
   });
 });

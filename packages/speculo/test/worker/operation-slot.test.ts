@@ -342,3 +342,35 @@ describe('OperationSlot', () => {
     expect(claims).toEqual([{ kind: 'generate', requestId: 1, aborted: false, abortedBy: null }]);
   });
 });
+
+describe('OperationSlot idle-time work', () => {
+  it('runs only when the slot is free, and gives way to a call within its current pass', async () => {
+    const slot = new OperationSlot();
+    const log: string[] = [];
+    const generation = controlledBody<string>('generation 1', log);
+    const running = outcome(slot.run('generate', 1, generation.body));
+    await generation.started;
+    // Busy: the idle-time work does not start (and does not wait).
+    await expect(slot.runWhenIdle(async () => 'measured')).resolves.toBeUndefined();
+    generation.gate.resolve('done');
+    expect((await running).value).toBe('done');
+    expect(slot.idle).toBe(true);
+
+    const background = controlledBody<string>('background', log);
+    const measuring = outcome(slot.runWhenIdle(background.body));
+    const claim = await background.started;
+    expect(claim.kind).toBe('background');
+    // A call arrives: it is not refused; it marks the work preempted and waits for it to unwind.
+    const second = controlledBody<string>('generation 2', log);
+    const next = outcome(slot.run('generate', 2, second.body));
+    await flush();
+    expect(claim).toMatchObject({ aborted: true, abortedBy: 'preempt' });
+    expect(second.calls()).toBe(0);
+    background.gate.reject(abortError());
+    expectAbortError((await measuring).error);
+    await second.started;
+    second.gate.resolve('second');
+    expect((await next).value).toBe('second');
+    expect(log).toEqual(['start generation 1', 'end generation 1', 'start background', 'end background', 'start generation 2', 'end generation 2']);
+  });
+});
