@@ -1,5 +1,5 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { cp, mkdir } from 'node:fs/promises';
+import { chmod, cp, mkdir } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connect, Plugin, PreviewServer, ViteDevServer } from 'vite';
@@ -15,7 +15,18 @@ const ortDistDir = join(repoRoot, 'node_modules', 'onnxruntime-web', 'dist');
 /** ORT's asyncify build is what transformers.js 4.3 loads; it must come from our own origin, never a CDN. */
 const ortFiles = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
 
+/**
+ * The bundled prompt sample of the demo's "Benchmark this device" view: 240 Spec-Bench prompts (Apache-2.0, with its
+ * NOTICE) kept beside the checkout, never in the repository. Served at `bench/` and copied into the built site when
+ * present; the view knows at build time whether it is (`__SPECULO_BUNDLED_PROMPTS__`).
+ */
+const benchPromptsDir = join(resolve(process.env.SPECULO_SHARED_DIR ?? join(repoRoot, '..', 'shared')), 'benchmarks');
+const benchPromptFiles = ['spec-bench-dev.jsonl', 'NOTICE'];
+const bundledPrompts = benchPromptFiles.every((f) => existsSync(join(benchPromptsDir, f)));
+
 const contentTypes: Record<string, string> = {
+  '.jsonl': 'text/plain; charset=utf-8',
+  '': 'text/plain; charset=utf-8',
   '.json': 'application/json',
   '.onnx': 'application/octet-stream',
   '.onnx_data': 'application/octet-stream',
@@ -43,14 +54,15 @@ function serveFolder(prefix: string, folder: string, allow?: (file: string) => b
 }
 
 /**
- * Makes the fixture models (`/models/`) and ORT's wasm runtime (`/ort/`) part of the site, in dev, preview and
- * build alike, so nothing is fetched from a hub or CDN.
+ * Makes the fixture models (`/models/`), ORT's wasm runtime (`/ort/`) and the bundled benchmark prompts (`/bench/`)
+ * part of the site, in dev, preview and build alike, so nothing is fetched from a hub or CDN.
  */
 function offlineAssets(): Plugin {
   let outDir = '';
   const install = (server: ViteDevServer | PreviewServer) => {
     server.middlewares.use(serveFolder('/models/', fixturesDir));
     server.middlewares.use(serveFolder('/ort/', ortDistDir, (f) => ortFiles.includes(f)));
+    if (bundledPrompts) server.middlewares.use(serveFolder('/bench/', benchPromptsDir, (f) => benchPromptFiles.includes(f)));
   };
   return {
     name: 'speculo-offline-assets',
@@ -68,6 +80,13 @@ function offlineAssets(): Plugin {
         const folder = join(fixturesDir, name);
         if (existsSync(folder)) await cp(folder, join(outDir, 'models', name), { recursive: true });
       }
+      if (bundledPrompts) {
+        await mkdir(join(outDir, 'bench'), { recursive: true });
+        for (const f of benchPromptFiles) {
+          await cp(join(benchPromptsDir, f), join(outDir, 'bench', f));
+          await chmod(join(outDir, 'bench', f), 0o644); // the shared copies are read-only; the site's need not be
+        }
+      }
     },
   };
 }
@@ -82,6 +101,7 @@ export default defineConfig({
   root: repoRoot,
   base: './',
   plugins: [offlineAssets()],
+  define: { __SPECULO_BUNDLED_PROMPTS__: JSON.stringify(bundledPrompts) },
   server: {
     port: 5173,
     strictPort: false,

@@ -1,4 +1,4 @@
-import { createSpeculo, IncompatibleModelsError, type EngineInfo, type EngineOptions, type LoadProgress } from 'speculo';
+import { createSpeculo, IncompatibleModelsError, type DeviceOption, type EngineInfo, type EngineOptions, type LoadProgress } from 'speculo';
 import { showDevice } from './device.js';
 import { $, h } from './dom.js';
 import { DownloadsTable } from './downloads.js';
@@ -11,7 +11,7 @@ import { refreshStorage } from './storage-panel.js';
 
 /** Loads the chosen pair in place of the current one, reporting downloads, and readies the run. */
 export async function loadPair(state: DemoState): Promise<void> {
-  if (state.loading || state.running) return;
+  if (state.loading || state.running || state.benchmark) return;
   const error = $('load-error');
   error.hidden = true;
   let pair: ResolvedPair;
@@ -41,7 +41,18 @@ export async function loadPair(state: DemoState): Promise<void> {
     showDevice(info.backend, info.adapter, true);
     showModelInfo(info, pair);
     showDrafters(info);
-    $('load-status').textContent = `Loaded ${pair.label} on ${info.backend === 'webgpu' ? 'WebGPU' : 'WASM'}.`;
+    const loadedText = `Loaded ${pair.label} on ${info.backend === 'webgpu' ? 'WebGPU' : 'WASM'}.`;
+    $('load-status').textContent = loadedText;
+    if (info.scheduler.calibration === 'measuring') {
+      // First visit with this pair: the engine measures the device in its idle moments rather than before it is ready.
+      $('load-status').textContent = `${loadedText} Measuring this device for the scheduler in the background (first visit with this pair).`;
+      void engine.calibrated().then(
+        (profile) => {
+          if (state.loaded?.engine === engine) $('load-status').textContent = profile ? `${loadedText} Device measured: the scheduler now picks γ for it.` : loadedText;
+        },
+        () => undefined,
+      );
+    }
     $('run-status').textContent = 'Ready: press “Run both”.';
     $<HTMLButtonElement>('run').disabled = false;
     void state.pieces.load(pair.target, pair.local ? siteModelsPath : null, !pair.local);
@@ -61,13 +72,29 @@ export async function loadPair(state: DemoState): Promise<void> {
   }
 }
 
-function engineOptions(pair: ResolvedPair, onProgress: (p: LoadProgress) => void): EngineOptions {
+/** Releases the loaded pair (GPU memory, worker), e.g. before the benchmark view loads one of its own. */
+export async function unloadPair(state: DemoState, reason: string): Promise<void> {
+  const loaded = state.loaded;
+  if (!loaded) return;
+  state.loaded = null;
+  state.pieces.dispose();
+  // Traces name the loaded models: without them there is nothing to download.
+  for (const id of ['run', 'trace-spec', 'trace-base']) $<HTMLButtonElement>(id).disabled = true;
+  $('model-info').hidden = true;
+  $('loaded-none').hidden = false;
+  $('load-status').textContent = reason;
+  $('run-status').textContent = 'Load a model pair first.';
+  await loaded.engine.dispose().catch(() => undefined);
+}
+
+/** The createSpeculo options for a pair: fixtures from this site with no network, Hub pairs from the Hub. */
+export function engineOptions(pair: ResolvedPair, onProgress: (p: LoadProgress) => void, device: DeviceOption = 'auto'): EngineOptions {
   return {
     target: pair.target,
     ...(pair.draft ? { draft: pair.draft } : {}),
     // 'model' is left to the engine: it is its default whenever there is a draft.
     ...(pair.drafter !== 'model' ? { drafter: pair.drafter } : {}),
-    device: 'auto',
+    device,
     dtype: pair.dtype,
     wasmPaths,
     ...(pair.local ? { localModelPath: siteModelsPath, allowRemoteModels: false } : { allowRemoteModels: true }),

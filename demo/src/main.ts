@@ -1,4 +1,5 @@
 /** The demo page's entry point: creates the shared state and wires the panels to the page's controls. */
+import { initBenchView } from './bench-view.js';
 import { detectDevice } from './device.js';
 import { $ } from './dom.js';
 import { loadPair } from './load-panel.js';
@@ -13,6 +14,7 @@ const state = createDemoState();
 
 initPairPicker();
 initExamples();
+initBenchView(state);
 $('load-form').addEventListener('submit', (e) => {
   e.preventDefault();
   void loadPair(state);

@@ -13,6 +13,12 @@ export interface PairPreset {
   local: boolean;
   /** What the visitor should know before loading, e.g. the download size. */
   note: string;
+  /**
+   * The pair's name in run files ("Benchmark this device"): the `npm run bench -- --pair` name where the harness has
+   * the same pair, so `bench:report` puts both in one table; null where the view does not offer it (no draft model,
+   * a refused pair, custom ids).
+   */
+  benchPair: string | null;
 }
 
 export const presets: PairPreset[] = [
@@ -26,6 +32,7 @@ export const presets: PairPreset[] = [
     dtype: 'q4',
     local: true,
     note: 'Two small models trained for this demo on Python’s source code and documentation (about 10 MB, served by this site). They write Python and prose about Python, not general chat; try the Code examples.',
+    benchPair: 'trained',
   },
   {
     id: 'fixture',
@@ -36,6 +43,7 @@ export const presets: PairPreset[] = [
     dtype: 'fp32',
     local: true,
     note: 'Two tiny random Llama-style models served by this site (a few MB). The text is gibberish; the timings and the token-identical output are real.',
+    benchPair: 'fixture',
   },
   {
     id: 'fixture-ctrl',
@@ -46,6 +54,7 @@ export const presets: PairPreset[] = [
     dtype: 'fp32',
     local: true,
     note: 'A deeper fixture target whose draft agrees with it about 80 % of the time by construction. Slow on a software GPU (SwiftShader).',
+    benchPair: 'ctrl-80',
   },
   {
     id: 'fixture-lookup',
@@ -56,6 +65,7 @@ export const presets: PairPreset[] = [
     dtype: 'fp32',
     local: true,
     note: 'Drafts by copying n-grams from the prompt: no second model to download. Pays off when the answer repeats the prompt (summaries, code edits).',
+    benchPair: null,
   },
   {
     id: 'fixture-incompatible',
@@ -66,6 +76,7 @@ export const presets: PairPreset[] = [
     dtype: 'fp32',
     local: true,
     note: 'A draft with a different vocabulary: the engine refuses the pair from config and tokenizer files alone, before any weights download.',
+    benchPair: null,
   },
   {
     id: 'qwen',
@@ -76,6 +87,7 @@ export const presets: PairPreset[] = [
     dtype: 'q4f16',
     local: false,
     note: 'Downloads from the Hugging Face Hub: target onnx/model_q4f16.onnx ≈ 1.22 GB, draft ≈ 483 MB, cached by the browser afterwards. Needs shader-f16 for q4f16 on WebGPU.',
+    benchPair: 'qwen2.5-0.5b-1.5b',
   },
   {
     id: 'smol-135',
@@ -86,6 +98,7 @@ export const presets: PairPreset[] = [
     dtype: 'q4f16',
     local: false,
     note: 'Downloads from the Hugging Face Hub: target onnx/model_q4f16.onnx ≈ 1.1 GB, draft ≈ 0.1 GB.',
+    benchPair: 'smollm2-135m-1.7b',
   },
   {
     id: 'smol-360',
@@ -96,6 +109,7 @@ export const presets: PairPreset[] = [
     dtype: 'q4f16',
     local: false,
     note: 'Downloads from the Hugging Face Hub: target ≈ 1.1 GB, draft ≈ 0.25 GB. Higher acceptance than 135M, at a higher draft cost.',
+    benchPair: 'smollm2-360m-1.7b',
   },
   {
     id: 'qwen-lookup',
@@ -106,6 +120,7 @@ export const presets: PairPreset[] = [
     dtype: 'q4f16',
     local: false,
     note: 'Only the target downloads; drafts are copied from the prompt.',
+    benchPair: null,
   },
   {
     id: 'custom',
@@ -116,6 +131,7 @@ export const presets: PairPreset[] = [
     dtype: 'q4f16',
     local: false,
     note: 'Any decoder-only ONNX repository transformers.js can load (onnx/model_<dtype>.onnx). The draft must share the target’s tokenizer; an incompatible pair is refused before the weights download.',
+    benchPair: null,
   },
 ];
 

@@ -1,3 +1,5 @@
+import type { BenchPrompt } from '../../e2e/bench/prompts-input.js';
+import type { PreparedBenchPrompt } from '../../e2e/bench/runner.js';
 import type { PiecesReply, PiecesRequest } from './pieces.worker.js';
 
 type Pending = { resolve: (r: PiecesReply) => void };
@@ -33,6 +35,14 @@ export class TokenPieces {
     const reply = await this.send({ kind: 'pieces', ids });
     if (!reply.ok) this.lastError = reply.error;
     return reply.ok && reply.pieces ? reply.pieces : null;
+  }
+
+  /** Benchmark prompts as token ids (chat template, capped at `maxTokens`), exactly as the harness prepares them. */
+  async prepare(prompts: BenchPrompt[], maxTokens: number): Promise<PreparedBenchPrompt[]> {
+    if (!this.ready || !(await this.ready)) throw new Error(`the target's tokenizer did not load: ${this.lastError ?? 'no tokenizer'}`);
+    const reply = await this.send({ kind: 'prepare', prompts, maxTokens });
+    if (!reply.ok || !reply.prepared) throw new Error(`could not tokenize the prompts: ${reply.ok ? 'no reply' : reply.error}`);
+    return reply.prepared;
   }
 
   dispose(): void {

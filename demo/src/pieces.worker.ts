@@ -1,11 +1,18 @@
 /**
- * Splits generated token ids into the text each token adds, so the page can mark every token's provenance.
- * Loads only the target's tokenizer files (the engine has already cached them) in a worker of its own.
+ * The target's tokenizer, in a worker of its own: splits generated token ids into the text each token adds, so the
+ * page can mark every token's provenance, and turns benchmark prompts into token ids as the harness does. Loads only
+ * the tokenizer files (the engine caches them too).
  */
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { preparePrompt, type TokenizerLike } from '../../e2e/bench/prepare-prompt.js';
+import type { BenchPrompt } from '../../e2e/bench/prompts-input.js';
+import type { PreparedBenchPrompt } from '../../e2e/bench/runner.js';
 
-export type PiecesRequest = { kind: 'load'; seq: number; model: string; localModelPath: string | null; allowRemoteModels: boolean } | { kind: 'pieces'; seq: number; ids: number[] };
-export type PiecesReply = { seq: number; ok: true; pieces?: string[] } | { seq: number; ok: false; error: string };
+export type PiecesRequest =
+  | { kind: 'load'; seq: number; model: string; localModelPath: string | null; allowRemoteModels: boolean }
+  | { kind: 'pieces'; seq: number; ids: number[] }
+  | { kind: 'prepare'; seq: number; prompts: BenchPrompt[]; maxTokens: number };
+export type PiecesReply = { seq: number; ok: true; pieces?: string[]; prepared?: PreparedBenchPrompt[] } | { seq: number; ok: false; error: string };
 
 let tokenizer: PreTrainedTokenizer | null = null;
 
@@ -37,9 +44,14 @@ self.onmessage = async (e: MessageEvent<PiecesRequest>) => {
       env.allowRemoteModels = msg.allowRemoteModels;
       tokenizer = await AutoTokenizer.from_pretrained(msg.model);
       postMessage({ seq: msg.seq, ok: true } satisfies PiecesReply);
-    } else {
-      if (!tokenizer) throw new Error('no tokenizer loaded');
+    } else if (!tokenizer) {
+      throw new Error('no tokenizer loaded');
+    } else if (msg.kind === 'pieces') {
       postMessage({ seq: msg.seq, ok: true, pieces: pieces(msg.ids) } satisfies PiecesReply);
+    } else {
+      const t = tokenizer as unknown as TokenizerLike;
+      const prepared = msg.prompts.map((prompt) => ({ prompt, ...preparePrompt(t, prompt, msg.maxTokens) }));
+      postMessage({ seq: msg.seq, ok: true, prepared } satisfies PiecesReply);
     }
   } catch (error) {
     postMessage({ seq: msg.seq, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies PiecesReply);

@@ -1,5 +1,5 @@
-// The site keeps models/ and ort/ beside demo/, in dev and in the static build alike.
-const siteRoot = new URL('../', location.href);
+// The site keeps models/, ort/ and bench/ beside demo/, in dev and in the static build alike.
+export const siteRoot = new URL('../', location.href);
 
 /** Where the offline fixture models are served, as a path (the engine and the cache keys use it). */
 export const siteModelsPath = new URL('models/', siteRoot).pathname;

@@ -40,6 +40,8 @@ export interface DemoState {
   loading: boolean;
   /** Aborts the run in progress; null when none runs. */
   running: AbortController | null;
+  /** Aborts the "Benchmark this device" run in progress; null when none runs. */
+  benchmark: AbortController | null;
   runs: { base: PaneRun | null; spec: PaneRun | null };
   replayTimers: number[];
   /** The target's tokenizer, in a worker, for per-token provenance marks. */
@@ -47,5 +49,5 @@ export interface DemoState {
 }
 
 export function createDemoState(): DemoState {
-  return { loaded: null, loading: false, running: null, runs: { base: null, spec: null }, replayTimers: [], pieces: new TokenPieces() };
+  return { loaded: null, loading: false, running: null, benchmark: null, runs: { base: null, spec: null }, replayTimers: [], pieces: new TokenPieces() };
 }
