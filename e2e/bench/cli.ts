@@ -83,7 +83,7 @@ const usage = `usage: npm run bench -- [--prompts FILE.jsonl] (--pair NAME | --t
   --limit N --sample-per-category K --categories a,b   choose prompts
   --bad-lines fail|skip   a bad input line fails the run (default) or is skipped and reported
   --out DIR               where run-<timestamp>.{json,md,svg} go (default bench-results)
-  --suite NAME            a fixed suite instead: engine | drafters | host-overhead | scheduler (with --backends, --gpu, --max-new-tokens, --repeat, --out;
+  --suite NAME            a fixed suite instead: engine | drafters | host-overhead | scheduler | first-visit (with --backends, --gpu, --max-new-tokens, --repeat, --out;
                           engine, host-overhead and scheduler also take --draft a,b: a subset of their drafts, e.g. ctrl-draft-80,large-vocab-draft)`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {

@@ -45,6 +45,13 @@ export const suites: Record<string, SuiteDefinition> = {
       };
     },
   },
+  'first-visit': {
+    description: 'time from createSpeculo to the first token on a first visit (fresh profile), trained pair: no measurement vs background vs eager calibration',
+    async load() {
+      const m = await import('./suites/first-visit-suite.js');
+      return { defaults: m.defaultFirstVisitSuite, run: (b, p, o) => m.runFirstVisitSuite(b, p, o), print: (r) => m.printFirstVisitTable(r as never) };
+    },
+  },
   scheduler: {
     description: 'adaptive vs heuristic vs static γ policies on the ctrl fixtures (fp32) and the trained pair (q4 / q4f16), with acceptance by draft position',
     async load() {

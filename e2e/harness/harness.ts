@@ -97,6 +97,39 @@ const harness = {
     const sources = offline ? offlineSources : { wasmPaths: offlineSources.wasmPaths };
     return measureConfiguration((onProgress) => createSpeculo({ ...sources, ...options, onProgress }), models, prompts, settings, report);
   },
+  /**
+   * A first visit, timed from `createSpeculo` to the first streamed token of one generation, then the engine is
+   * disposed. Run it in a fresh browser context: a stored device profile would make it a returning visit.
+   */
+  async firstVisit(
+    options: Omit<EngineOptions, 'localModelPath' | 'allowRemoteModels' | 'wasmPaths' | 'onProgress' | 'worker'>,
+    call: { promptIds: number[]; maxNewTokens: number; speculative: boolean },
+  ) {
+    const t0 = performance.now();
+    const engine = await createSpeculo({ ...offlineSources, ...options });
+    const readyMs = performance.now() - t0;
+    const first: { ms: number | null } = { ms: null };
+    try {
+      const result = await engine.generate({
+        ...call,
+        onToken: () => {
+          first.ms ??= performance.now() - t0;
+        },
+      });
+      const calibration = (await engine.currentInfo()).scheduler.calibration;
+      return {
+        readyMs,
+        firstTokenMs: first.ms,
+        doneMs: performance.now() - t0,
+        timeToFirstTokenInCallMs: result.metrics.timeToFirstTokenMs,
+        drafted: result.metrics.draftedTokens,
+        tokens: result.tokenIds.length,
+        calibration,
+      };
+    } finally {
+      await engine.dispose();
+    }
+  },
   /** Asks the instrumented worker(s) for their GPU buffer counts. */
   gpuBufferCounts(): Promise<GpuBufferCounts> {
     const channel = new BroadcastChannel('speculo-gpu-buffer-counter');

@@ -101,7 +101,14 @@ export class WorkerEngine {
   private readonly telemetry = new EngineTelemetry();
   private readonly profiles = new ProfileStore();
   /** Background calibration still measuring, and how its waiters learn the outcome; null when none is pending. */
-  private background: { sampler: ProfileSampler; scheduled: boolean; settle: (profile: DeviceProfile | null) => void; done: Promise<DeviceProfile | null> } | null = null;
+  private background: {
+    sampler: ProfileSampler;
+    /** A stretch is queued; `quietSince`: when the engine last became idle. */
+    scheduled: boolean;
+    quietSince: number;
+    settle: (profile: DeviceProfile | null) => void;
+    done: Promise<DeviceProfile | null>;
+  } | null = null;
 
   async load(options: WorkerLoadOptions, onProgress?: (p: LoadProgress) => void): Promise<EngineInfo> {
     const progress = new ProgressRelay(onProgress);
@@ -426,20 +433,31 @@ export class WorkerEngine {
     });
     let settle!: (profile: DeviceProfile | null) => void;
     const done = new Promise<DeviceProfile | null>((resolve) => (settle = resolve));
-    this.background = { sampler, scheduled: false, settle, done };
+    this.background = { sampler, scheduled: false, quietSince: performance.now(), settle, done };
     engine.controls.calibrating = true;
     this.scheduleBackgroundCalibration();
   }
 
-  /** Queues one stretch of background calibration after whatever else the event loop holds (a call comes first). */
+  /**
+   * Queues one stretch of background calibration once the engine has been idle for {@link backgroundIdleMs}: an app
+   * often sends its first call right after loading, or the next one right after an answer, and a pass already
+   * started must finish before a call can run (on a software GPU the first pass of a shape takes seconds).
+   */
   private scheduleBackgroundCalibration(): void {
     const background = this.background;
-    if (!background || background.scheduled || this.disposed) return;
+    if (!background || this.disposed) return;
+    background.quietSince = performance.now();
+    if (background.scheduled) return;
     background.scheduled = true;
-    setTimeout(() => {
-      background.scheduled = false;
-      void this.calibrateWhileIdle();
-    }, 0);
+    const wake = (delayMs: number) =>
+      setTimeout(() => {
+        // A call that ended meanwhile restarts the quiet period.
+        const quietMs = performance.now() - background.quietSince;
+        if (quietMs < backgroundIdleMs) return wake(backgroundIdleMs - quietMs);
+        background.scheduled = false;
+        void this.calibrateWhileIdle();
+      }, delayMs);
+    wake(backgroundIdleMs);
   }
 
   private async calibrateWhileIdle(): Promise<void> {
@@ -541,6 +559,9 @@ function describeKey(key: DeviceProfileKey): string {
  * channel for the worker's life, held by this module, rather than one per round: no allocation per round, and no
  * port that only its own pending message keeps alive.
  */
+/** How long the engine must have been idle before background calibration takes a stretch of passes. */
+const backgroundIdleMs = 1000;
+
 /** Measured on WASM: profiles taken in the first ~3 s after loading ran 2–3× slow with spurious steps. */
 function warmUpMsOf(backend: Backend): number {
   return backend === 'wasm' ? 3000 : 1000;
