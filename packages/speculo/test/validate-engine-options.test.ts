@@ -32,7 +32,10 @@ describe('validateEngineOptions', () => {
     [{ target: 'a', scheduler: { draftLength: 0 } }, /scheduler.draftLength/],
     [{ target: 'a', scheduler: { maxDraftLength: 65 } }, /scheduler.maxDraftLength/],
     [{ target: 'a', scheduler: { earlyStop: { threshold: 2 } } }, /scheduler.earlyStop/],
-    [{ target: 'a', scheduler: { calibrate: 'sometimes' } }, /scheduler\.calibrate must be 'background' \(the default: measure in idle moments\), 'eager' \(measure before the engine is ready\) or false, got "sometimes"/],
+    [
+      { target: 'a', scheduler: { calibrate: 'sometimes' } },
+      /scheduler\.calibrate must be 'background' \(the default: measure in idle moments\), 'eager' \(measure before the engine is ready\) or false, got "sometimes"/,
+    ],
     [{ target: 'a', ngramCacheBytes: 10 }, /ngramCacheBytes/],
     [{ target: 'a', localModelPath: 'http://localhost:5173/models/' }, /localModelPath must be a path on this origin such as '\/models\/', not a URL .*set remoteHost/],
     [{ target: 'a', localModelPath: '' }, /localModelPath/],

@@ -175,15 +175,14 @@ export function createEarlyStopRule(setting: EarlyStopSetting, cost: CostCurve, 
   };
 }
 
-class CostAwareStop implements EarlyStopRule {
-  private gamma = 0;
-  private tokensPerMs = 0;
-  private acceptedSoFar = 1;
-
-  constructor(
-    private readonly cost: CostCurve,
-    private readonly calibrator: ConfidenceCalibrator,
-  ) {}
+/**
+ * What every cost-aware stop keeps through a round: the plan it was given and the running probability that every
+ * token drafted so far is accepted.
+ */
+export abstract class RoundStopState {
+  protected gamma = 0;
+  protected tokensPerMs = 0;
+  protected acceptedSoFar = 1;
 
   beginRound(plan: { gamma: number; tokensPerMs: number }): void {
     this.gamma = plan.gamma;
@@ -191,9 +190,22 @@ class CostAwareStop implements EarlyStopRule {
     this.acceptedSoFar = 1;
   }
 
-  continueAfter(position: number, confidence: number): boolean {
-    // The drafter asks in order from position 0; restart the product there so a missed beginRound cannot leak.
+  /** The drafter asks in order from position 0; restart the product there so a missed beginRound cannot leak. */
+  protected startsRound(position: number): void {
     if (position === 0) this.acceptedSoFar = 1;
+  }
+}
+
+class CostAwareStop extends RoundStopState implements EarlyStopRule {
+  constructor(
+    private readonly cost: CostCurve,
+    private readonly calibrator: ConfidenceCalibrator,
+  ) {
+    super();
+  }
+
+  continueAfter(position: number, confidence: number): boolean {
+    this.startsRound(position);
     const calibrated = this.calibrator.calibrate(confidence);
     this.acceptedSoFar *= calibrated;
     return shouldDraftAnother({

@@ -3,7 +3,9 @@ import { createAdaptivePolicy, createHeuristicPolicy, createStaticPolicy, type S
 import { FallbackController } from '../../src/schedule/fallback.js';
 import { RoundController } from '../../src/schedule/speculation-controller.js';
 import { roundDecisionOf, type RoundDecision, type RoundPlan, type RoundReport } from '../../src/types/round.js';
-import { flatGpu, profileOf, reportOf, simulate, type RoundOutcome, type SyntheticDevice } from './synthetic.js';
+import { createRng } from '../../src/sampling/prng.js';
+import { chooseGamma, roundTokensPerMs } from '../../src/schedule/gamma-optimizer.js';
+import { flatGpu, linearWasm, profileOf, reportOf, simulate, type RoundOutcome, type SyntheticDevice } from './synthetic.js';
 
 function round(drafted: number, accepted: number, extra: Partial<RoundOutcome> = {}, plan: RoundPlan | null = null): RoundReport {
   return reportOf(plan, { drafted, accepted, draftMs: drafted * 2, verifyMs: 20, ...extra });
@@ -180,6 +182,85 @@ describe('createAdaptivePolicy', () => {
     simulate(policy, { device: busy, acceptance: () => 0.8, rounds: 200, seed: 1 });
     expect(policy.cost.verifyScale).toBeCloseTo(2, 2);
     expect(policy.cost.draftScale).toBeCloseTo(2, 2);
+  });
+});
+
+describe('adaptive exploration', () => {
+  /** Rounds of a draft whose acceptance by position is `truth`, each drafting what the policy plans. */
+  function drive(policy: ReturnType<typeof createAdaptivePolicy>, truth: (position: number) => number, rounds: number, seed: number, each?: () => void) {
+    const rng = createRng(seed);
+    for (let i = 0; i < rounds; i++) {
+      each?.();
+      const { gamma } = policy.choose();
+      let accepted = 0;
+      while (accepted < gamma && rng.next() < truth(accepted)) accepted++;
+      policy.observeRound(round(gamma, accepted, { draftMs: 2 * gamma, verifyMs: flatGpu.verifyMs(gamma + 1) }));
+    }
+  }
+  const dip = (position: number) => (position === 2 ? 0.5 : 0.9);
+
+  it('draws only past the plan on the means: never shorter, and reports the projection on the means', () => {
+    const policy = createAdaptivePolicy({ profile: profileOf(flatGpu), maxGamma: 8, exploration: 'thompson' });
+    let explored = 0;
+    drive(policy, dip, 300, 1, () => {
+      const onMeans = chooseGamma({ estimator: policy.estimator, cost: policy.cost, maxGamma: 8, minGamma: 1 });
+      const choice = policy.choose();
+      expect(choice.gamma).toBeGreaterThanOrEqual(onMeans.gamma);
+      if (choice.gamma > onMeans.gamma) explored++;
+      expect(choice.projectedSpeedup).toBeCloseTo(roundTokensPerMs(policy.estimator, policy.cost, choice.gamma) / onMeans.targetOnlyTokensPerMs, 12);
+    });
+    expect(explored).toBeGreaterThan(0);
+  });
+
+  it('is reproducible from its seed, and plans on the means when off', () => {
+    const gammas = (options: Partial<Parameters<typeof createAdaptivePolicy>[0]>) => {
+      const policy = createAdaptivePolicy({ profile: profileOf(flatGpu), maxGamma: 8, ...options });
+      const planned: number[] = [];
+      drive(policy, dip, 200, 2, () => {
+        planned.push(policy.choose().gamma);
+        if (options.exploration === 'off') {
+          expect(planned.at(-1)).toBe(chooseGamma({ estimator: policy.estimator, cost: policy.cost, maxGamma: 8, minGamma: 1 }).gamma);
+        }
+      });
+      return planned;
+    };
+    expect(gammas({ seed: 7 })).toEqual(gammas({ seed: 7 }));
+    expect(gammas({ seed: 7 })).not.toEqual(gammas({ seed: 8 }));
+    gammas({ exploration: 'off' });
+  });
+
+  it('explores by default only with the cost-aware early stop, which cuts an exploring round where it stops paying', () => {
+    const plans = (earlyStop: 'off' | 'cost-aware', exploration?: 'off') => {
+      const policy = createAdaptivePolicy({ profile: profileOf(flatGpu), maxGamma: 8, earlyStop, exploration });
+      const planned: number[] = [];
+      drive(policy, dip, 100, 3, () => planned.push(policy.choose().gamma));
+      return planned;
+    };
+    expect(plans('off')).toEqual(plans('off', 'off'));
+    expect(plans('cost-aware')).not.toEqual(plans('cost-aware', 'off'));
+  });
+
+  it('never lets a draw reach the verdict', () => {
+    const exploring = createAdaptivePolicy({ profile: profileOf(flatGpu), exploration: 'thompson' });
+    const onMeans = createAdaptivePolicy({ profile: profileOf(flatGpu), exploration: 'off' });
+    const rng = createRng(4);
+    for (let i = 0; i < 100; i++) {
+      exploring.choose();
+      onMeans.choose();
+      const drafted = 1 + Math.floor(rng.next() * 6);
+      const report = round(drafted, Math.floor(rng.next() * (drafted + 1)));
+      exploring.observeRound(report);
+      onMeans.observeRound(report);
+      expect(exploring.verdict!()).toBe(onMeans.verdict!());
+    }
+  });
+
+  it('stops drafting deep positions once they are known not to pay', () => {
+    // A cliff: three good positions, then a draft that is never right. Exploring past it costs a few rounds early on.
+    const policy = createAdaptivePolicy({ profile: profileOf(linearWasm, 13), maxGamma: 12 });
+    const { decisions } = simulate(policy, { device: linearWasm, acceptance: (_outputIndex, position) => (position < 3 ? 0.9 : 0.05), rounds: 2000, seed: 5 });
+    const deep = decisions.slice(200).filter((d) => d.drafted > 4).length;
+    expect(deep).toBeLessThan(0.01 * 1800);
   });
 });
 
