@@ -110,8 +110,11 @@ test('Benchmark this device: the downloaded run file validates and bench:report 
   }
 
   // The same prompts through `npm run bench` (Playwright drives the harness page), then both files through bench:report.
+  // The CLI opens the harness on this test's own server (--origin) rather than start a second Vite server beside it.
   const cliOut = join(out, 'cli');
   const cli = await runCli('cli.ts', [
+    '--origin',
+    new URL(page.url()).origin,
     '--prompts',
     prompts,
     '--pair',
