@@ -24,7 +24,21 @@ export class RoundController implements RoundObserver {
     this.continueAfter = rule ? (position, confidence) => rule(position, confidence) : undefined;
   }
 
+  /**
+   * A speed fallback is the verdict of a policy that projects speed-ups; a call on a policy without one (a fixed γ,
+   * the heuristic) asked for its own schedule, so it neither obeys that fallback nor advances it (its rounds would
+   * count as failed probes). An acceptance fallback, the operator's guardrail, holds for every policy.
+   */
+  private get obeysMode(): boolean {
+    return this.policy.verdict !== undefined || this.mode.cause !== 'speed';
+  }
+
   plan(): RoundPlan {
+    if (!this.obeysMode) {
+      const choice = this.policy.choose();
+      const gamma = this.monitor ? this.monitor.clampDraftLength(choice.gamma) : choice.gamma;
+      return { gamma, mode: gamma === 0 ? 'target-only' : 'speculate', projectedSpeedup: choice.projectedSpeedup, fallbackState: 'speculating' };
+    }
     const fallbackState = this.mode.state;
     const next = this.mode.nextMode();
     if (next === 'target-only') return { gamma: 0, mode: next, projectedSpeedup: this.policy.verdict?.() ?? null, fallbackState };
@@ -49,6 +63,10 @@ export class RoundController implements RoundObserver {
         acceptanceProbe ? 'probe' : 'speculating',
       ) ?? [];
     const signal: AcceptanceSignal = events.some((e) => e.type === 'fallback') ? 'fallback' : acceptanceProbe && events.some((e) => e.type === 'recovered') ? 'recovered' : null;
+    if (!this.obeysMode) {
+      if (signal === 'fallback') this.mode.observe(null, signal);
+      return events;
+    }
     const before = this.mode.state;
     const after = this.mode.observe(this.policy.verdict?.() ?? null, signal);
     if (before === 'fallback' && after === 'probing' && this.mode.cause === 'speed') this.policy.fadeEvidence?.();

@@ -93,4 +93,28 @@ describe('SpeculationController', () => {
     // Another drafter has its own state.
     expect(controller.begin({ policy: null, draftLength: null }, lookup).plan().mode).toBe('speculate');
   });
+
+  it("lets a fixed-γ call draft through an adaptive speed fallback without advancing it (the guardrail's acceptance fallback, above, holds for every policy)", () => {
+    const controller = new SpeculationController({}, null);
+    // A draft step a quarter of a verify pass: a draft nobody agrees with costs a quarter of the time per token.
+    controller.profile = buildProfile(
+      { adapter: null, backend: 'webgpu', target: 't', draft: 'd', dtype: 'fp32/fp32' },
+      [5, 5],
+      Array.from({ length: 9 }, () => [20, 20]),
+    );
+    const losing = controller.begin(adaptive, model);
+    // A useless draft: nothing accepted, so the speed verdict falls under 1 and speculation falls back.
+    runRounds(losing, 40, () => 0);
+    const fallbackPlan = controller.begin(adaptive, model).plan();
+    expect(fallbackPlan.fallbackState).not.toBe('speculating');
+    const fixed = controller.begin({ policy: null, draftLength: 4 }, model);
+    const plans = Array.from({ length: 20 }, (_, i) => {
+      const plan = fixed.plan();
+      fixed.observeRound(reportOf(plan, { round: i + 1, drafted: plan.gamma, accepted: 0 }));
+      return plan;
+    });
+    expect(plans.every((p) => p.gamma === 4 && p.mode === 'speculate')).toBe(true);
+    // The adaptive schedule is where it was: 20 failed "probes" would have doubled its wait.
+    expect(controller.begin(adaptive, model).plan()).toEqual(fallbackPlan);
+  });
 });
