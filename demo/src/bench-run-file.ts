@@ -4,7 +4,7 @@
  * the browser tells it: the user agent, `navigator.hardwareConcurrency`, `navigator.deviceMemory`, the adapter.
  */
 import { libraryVersion } from 'speculo';
-import type { MeasureSettings, MeasuredConfiguration, PageFacts, PreparedBenchPrompt } from '../../e2e/bench/runner.js';
+import { describeInput, type MeasureSettings, type MeasuredConfiguration, type PageFacts, type PreparedBenchPrompt } from '../../e2e/bench/runner.js';
 import { runSchemaId, runSchemaVersion, validateRunFile, type AdapterInfo, type Configuration, type RunFile } from '../../e2e/bench/run-schema.js';
 import type { ChosenPrompts, Selection } from './bench-prompts.js';
 import type { PairPreset } from './pairs.js';
@@ -104,17 +104,7 @@ export function demoRunFile(r: DemoRun): RunFile {
       policy: settings.policy,
       drafter: settings.drafter,
     },
-    input: {
-      file: r.prompts.file,
-      lines: r.prompts.parsed.lines,
-      promptsInFile: r.prompts.parsed.prompts.length,
-      promptsRun: r.prepared.length,
-      badLinePolicy: 'skip',
-      skippedLines: r.prompts.parsed.badLines,
-      truncatedPrompts: r.prepared.filter((p) => p.truncatedFrom !== null).length,
-      multiTurnFirstOnly: r.prepared.filter((p) => p.prompt.droppedTurns).length,
-      selection: { samplePerCategory: r.selection.samplePerCategory, limit: r.selection.limit, categories: null },
-    },
+    input: describeInput(r.prompts.file, r.prompts.parsed, r.prepared, 'skip', { samplePerCategory: r.selection.samplePerCategory, limit: r.selection.limit, categories: null }),
     configurations: [configuration],
   };
   // A NaN (an empty summary) becomes null in JSON: validate what bench:report will read.

@@ -18,7 +18,7 @@ import { renderRunMarkdown, spreadCell } from './report-markdown.js';
 import { renderSpeedupSvg } from './report-svg.js';
 import { preparePrompt } from './prepare-prompt.js';
 import { runConfiguration, runTargets, type Backend } from './run-prompts.js';
-import type { PreparedBenchPrompt } from './runner.js';
+import { describeInput, type PreparedBenchPrompt } from './runner.js';
 import { runSchemaId, runSchemaVersion, validateRunFile, type Configuration, type RunFile } from './run-schema.js';
 import { suiteDrafts, suites } from './suite-registry.js';
 import { loadTokenizer } from './tokenize.js';
@@ -278,17 +278,7 @@ async function runPromptsHarness(values: Values): Promise<number> {
       policy,
       drafter,
     },
-    input: {
-      file: relative(process.cwd(), promptsFile) || promptsFile,
-      lines: parsed.lines,
-      promptsInFile: parsed.prompts.length,
-      promptsRun: prepared.length,
-      badLinePolicy: badLines,
-      skippedLines: parsed.badLines,
-      truncatedPrompts: prepared.filter((p) => p.truncatedFrom !== null).length,
-      multiTurnFirstOnly: prepared.filter((p) => p.prompt.droppedTurns).length,
-      selection: { samplePerCategory, limit, categories },
-    },
+    input: describeInput(relative(process.cwd(), promptsFile) || promptsFile, parsed, prepared, badLines, { samplePerCategory, limit, categories }),
     configurations,
   };
   // A NaN (an empty summary) becomes null in JSON; validate what readers will see.

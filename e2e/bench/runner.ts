@@ -4,8 +4,8 @@
 // alternating which goes first (A B, then B A) so slow drift on the machine hits both modes alike, for R repeats
 // with fixed seeds. Browser-safe: no Node, no Playwright.
 import type { GenerationResult, LoadProgress, SpeculoEngine } from 'speculo';
-import type { BenchPrompt } from './prompts-input.js';
-import type { DownloadRecord, PromptResult, Sample, Summary } from './run-schema.js';
+import type { BadLinePolicy, BenchPrompt, ParsedPrompts } from './prompts-input.js';
+import type { DownloadRecord, PromptResult, RunFile, Sample, Summary } from './run-schema.js';
 import { summarizeCategories, summarizePrompt, toSample, type GenerationLike } from './summarize.js';
 
 /** A prompt with the token ids both modes get (tokenised once, capped at the run's prompt length). */
@@ -14,6 +14,27 @@ export interface PreparedBenchPrompt {
   ids: number[];
   /** Length before truncation, or null if the prompt fit. */
   truncatedFrom: number | null;
+}
+
+/** The run file's account of its prompts: what the file held, what was skipped, truncated or cut to its first turn. */
+export function describeInput(
+  file: string,
+  parsed: ParsedPrompts,
+  prepared: readonly PreparedBenchPrompt[],
+  badLinePolicy: BadLinePolicy,
+  selection: RunFile['input']['selection'],
+): RunFile['input'] {
+  return {
+    file,
+    lines: parsed.lines,
+    promptsInFile: parsed.prompts.length,
+    promptsRun: prepared.length,
+    badLinePolicy,
+    skippedLines: parsed.badLines,
+    truncatedPrompts: prepared.filter((p) => p.truncatedFrom !== null).length,
+    multiTurnFirstOnly: prepared.filter((p) => p.prompt.droppedTurns).length,
+    selection,
+  };
 }
 
 /** How each prompt is generated; null leaves the engine's default. */

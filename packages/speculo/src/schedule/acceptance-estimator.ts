@@ -170,11 +170,6 @@ export class AcceptanceEstimator implements AcceptanceModel {
     return alpha > 0 && beta > 0 ? sampleBeta(rng, alpha, beta) : alpha / (alpha + beta);
   }
 
-  /** One draw of α_0..α_{count−1}, each position from its own posterior, independently. */
-  sampleByPosition(count: number, rng: Rng): number[] {
-    return Array.from({ length: count }, (_, i) => this.sample(i, rng));
-  }
-
   expectedCommitted(gamma: number): number {
     checkGamma(gamma);
     return expectedCommittedFrom(this.acceptanceByPosition(Math.max(1, gamma)), gamma);

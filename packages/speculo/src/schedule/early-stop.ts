@@ -7,8 +7,8 @@ export interface DraftAnotherQuestion {
   /** 0-based position of the token just drafted (so position + 1 tokens are drafted). */
   position: number;
   /**
-   * Predicted probability that the next token would be accepted, given the ones before it are: the calibrated
-   * confidence of the token just drafted (see {@link createEarlyStopRule}).
+   * Predicted probability that the next token would be accepted, given the ones before it are (the position-aware
+   * stop reads it from the next position's estimate and the surprise of the token just drafted).
    */
   confidence: number;
   /** Probability that every token drafted so far is accepted: the product of their calibrated confidences. */
@@ -151,22 +151,12 @@ export interface EarlyStopRule {
 }
 
 /**
- * Builds the in-round stop rule, or null for `'off'`.
- *
- * `'cost-aware'` asks {@link shouldDraftAnother} after every token. The running product is over calibrated
- * confidences ({@link ConfidenceCalibrator}), and the next token's acceptance is predicted by the calibrated
- * confidence of the token just drafted: the next token's own confidence is unknown until it is drafted, and the
- * draft's uncertainty is locally persistent (hard stretches of text cluster), which is the signal that DSpark,
- * transformers' `assistant_confidence_threshold` and llama.cpp's `--draft-p-min` exploit.
- *
- * `{ threshold }` is the plain rule for comparison: go on while the raw confidence of the last token is at least
- * the threshold, whatever the device. Like transformers' rule it judges the token already drafted; llama.cpp checks
- * the candidate before adding it, which the drafter interface (asked after each token) cannot express.
+ * The plain stop, for comparison: go on while the raw confidence of the last token is at least `threshold`, whatever
+ * the device. Like transformers' `assistant_confidence_threshold` it judges the token already drafted; llama.cpp's
+ * `--draft-p-min` checks the candidate before adding it, which the drafter interface (asked after each token)
+ * cannot express. The default, `'cost-aware'`, is the PositionAwareStop (position-aware-stop.ts).
  */
-export function createEarlyStopRule(setting: EarlyStopSetting, cost: CostCurve, calibrator = new ConfidenceCalibrator()): EarlyStopRule | null {
-  if (setting === 'off') return null;
-  if (setting === 'cost-aware') return new CostAwareStop(cost, calibrator);
-  const { threshold } = setting;
+export function createThresholdStop(threshold: number): EarlyStopRule {
   if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`the early-stop threshold must be in [0, 1], got ${threshold}`);
   return {
     beginRound: () => {},
@@ -193,33 +183,6 @@ export abstract class RoundStopState {
   /** The drafter asks in order from position 0; restart the product there so a missed beginRound cannot leak. */
   protected startsRound(position: number): void {
     if (position === 0) this.acceptedSoFar = 1;
-  }
-}
-
-class CostAwareStop extends RoundStopState implements EarlyStopRule {
-  constructor(
-    private readonly cost: CostCurve,
-    private readonly calibrator: ConfidenceCalibrator,
-  ) {
-    super();
-  }
-
-  continueAfter(position: number, confidence: number): boolean {
-    this.startsRound(position);
-    const calibrated = this.calibrator.calibrate(confidence);
-    this.acceptedSoFar *= calibrated;
-    return shouldDraftAnother({
-      position,
-      confidence: calibrated,
-      acceptedSoFarProbability: this.acceptedSoFar,
-      cost: this.cost,
-      currentGamma: this.gamma,
-      tokensPerMs: this.tokensPerMs,
-    });
-  }
-
-  observeRound(confidences: readonly number[], accepted: number): void {
-    this.calibrator.observeRound(confidences, accepted);
   }
 }
 

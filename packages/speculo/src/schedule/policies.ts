@@ -4,7 +4,7 @@ import { createRng } from '../sampling/prng.js';
 import { AcceptanceEstimator, expectedCommittedFrom, type AcceptanceModel } from './acceptance-estimator.js';
 import { CostModel } from './cost-model.js';
 import { fitConvexCurve } from './curve-fit.js';
-import { createEarlyStopRule, type EarlyStopRule, type EarlyStopSetting } from './early-stop.js';
+import { createThresholdStop, type EarlyStopRule, type EarlyStopSetting } from './early-stop.js';
 import { chooseGamma, roundTokensPerMs } from './gamma-optimizer.js';
 import { PositionAwareStop } from './position-aware-stop.js';
 
@@ -167,9 +167,11 @@ export function createAdaptivePolicy(options: AdaptivePolicyOptions): AdaptivePo
   const verdictEstimator = new AcceptanceEstimator({ halfLifeRounds: options.verdictHalfLifeRounds ?? 4 * halfLifeRounds, priorAcceptance: options.priorAcceptance });
   const earlyStopSetting = options.earlyStop ?? 'cost-aware';
   const earlyStop: EarlyStopRule | null =
-    earlyStopSetting === 'cost-aware'
-      ? new PositionAwareStop(cost, { positionAcceptance: (position) => estimator.acceptance(position), halfLifeRounds })
-      : createEarlyStopRule(earlyStopSetting, cost);
+    earlyStopSetting === 'off'
+      ? null
+      : earlyStopSetting === 'cost-aware'
+        ? new PositionAwareStop(cost, { positionAcceptance: (position) => estimator.acceptance(position), halfLifeRounds })
+        : createThresholdStop(earlyStopSetting.threshold);
   // γ = 0 is left to the controller's fallback, which adds hysteresis and probing; letting the optimiser pick it
   // directly would stop all evidence gathering with no way back.
   const bestSpeculative = (from: AcceptanceModel = estimator) => chooseGamma({ estimator: from, cost, maxGamma, minGamma: 1 });

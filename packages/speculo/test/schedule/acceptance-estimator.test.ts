@@ -73,7 +73,7 @@ describe('AcceptanceEstimator', () => {
     const estimator = new AcceptanceEstimator({ halfLifeRounds: 1000 });
     for (let round = 0; round < 400; round++) estimator.observeRound(2, round % 5 === 0 ? 0 : 1);
     const rng = createRng(8);
-    const draws = Array.from({ length: 4000 }, () => estimator.sampleByPosition(4, rng));
+    const draws = Array.from({ length: 4000 }, () => [0, 1, 2, 3].map((position) => estimator.sample(position, rng)));
     const stats = (position: number) => {
       const values = draws.map((draw) => draw[position]!);
       const mean = values.reduce((sum, v) => sum + v, 0) / values.length;

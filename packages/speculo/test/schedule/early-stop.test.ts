@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/sampling/prng.js';
 import { CostModel } from '../../src/schedule/cost-model.js';
-import { ConfidenceCalibrator, createEarlyStopRule, shouldDraftAnother } from '../../src/schedule/early-stop.js';
+import { ConfidenceCalibrator, createThresholdStop, shouldDraftAnother } from '../../src/schedule/early-stop.js';
+import { PlainCostAwareStop } from './plain-cost-aware-stop.js';
 import { flatGpu, profileOf, steepCpu } from './synthetic.js';
 
 const freeDraftFlatVerify = new CostModel({ draftStepMs: 0, targetVerifyMs: [20, 20] });
@@ -93,22 +94,20 @@ describe('ConfidenceCalibrator', () => {
   });
 });
 
-describe('createEarlyStopRule', () => {
-  it('is absent when off', () => {
-    expect(createEarlyStopRule('off', expensive)).toBeNull();
-  });
-
+describe('createThresholdStop', () => {
   it('applies a fixed threshold to the raw confidence, whatever the device', () => {
-    const rule = createEarlyStopRule({ threshold: 0.4 }, freeDraftFlatVerify)!;
+    const rule = createThresholdStop(0.4);
     rule.beginRound({ gamma: 8, tokensPerMs: 1 });
     expect(rule.continueAfter(0, 0.39)).toBe(false);
     expect(rule.continueAfter(0, 0.4)).toBe(true);
-    expect(() => createEarlyStopRule({ threshold: 1.5 }, expensive)).toThrow(RangeError);
+    expect(() => createThresholdStop(1.5)).toThrow(RangeError);
   });
+});
 
-  it('cost-aware: carries the chance that the round survives so far and restarts it each round', () => {
+describe('RoundStopState (the plain cost-aware stop)', () => {
+  it('carries the chance that the round survives so far and restarts it each round', () => {
     const cost = new CostModel(profileOf(flatGpu));
-    const rule = createEarlyStopRule('cost-aware', cost)!;
+    const rule = new PlainCostAwareStop(cost);
     rule.beginRound({ gamma: 8, tokensPerMs: 0.1 });
     // Break-even gain is 0.22: 0.9 → 0.81 → 0.729 keep going, a 0.3 token drops the prediction below it.
     expect(rule.continueAfter(0, 0.9)).toBe(true);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/sampling/prng.js';
 import { CostModel } from '../../src/schedule/cost-model.js';
-import { createEarlyStopRule } from '../../src/schedule/early-stop.js';
 import { PositionAwareStop } from '../../src/schedule/position-aware-stop.js';
+import { PlainCostAwareStop } from './plain-cost-aware-stop.js';
 import { linearWasm, profileOf } from './synthetic.js';
 
 const cost = new CostModel(profileOf(linearWasm));
@@ -12,7 +12,7 @@ const plan = { gamma: 8, tokensPerMs: 0.35 };
 describe('PositionAwareStop', () => {
   it('is the plain cost-aware rule when acceptance does not depend on the position', () => {
     const stop = new PositionAwareStop(cost, { positionAcceptance: () => 0.8 });
-    const plain = createEarlyStopRule('cost-aware', cost)!;
+    const plain = new PlainCostAwareStop(cost);
     const rng = createRng(6);
     for (let round = 0; round < 200; round++) {
       stop.beginRound(plan);
@@ -28,7 +28,7 @@ describe('PositionAwareStop', () => {
     // A weak first position, strong ones after it; the drafter's confidence says so and nothing more.
     const acceptance = [0.6, 0.95, 0.95, 0.95];
     const stop = new PositionAwareStop(cost, { positionAcceptance: (position) => acceptance[Math.min(position, 3)]! });
-    const plain = createEarlyStopRule('cost-aware', cost)!;
+    const plain = new PlainCostAwareStop(cost);
     stop.beginRound(plan);
     plain.beginRound(plan);
     // The plain rule expects the second token to do as badly as the first (0.6 × 0.6 < 0.54) and stops; the second
@@ -49,7 +49,7 @@ describe('PositionAwareStop', () => {
     const acceptance = [0.6, 0.95, 0.95, 0.95];
     const positionAcceptance = (position: number) => acceptance[Math.min(position, 3)]!;
     const stop = new PositionAwareStop(cost, { positionAcceptance });
-    const plain = createEarlyStopRule('cost-aware', cost)!;
+    const plain = new PlainCostAwareStop(cost);
     const rng = createRng(12);
     for (let round = 0; round < 400; round++) {
       let accepted = 0;
