@@ -30,13 +30,8 @@ export async function runBoth(state: DemoState): Promise<void> {
   const results = $('results-heading');
   if (results.getBoundingClientRect().top > window.innerHeight) results.scrollIntoView({ block: 'start' });
   try {
-    // On a first visit the device is still being measured; until then a speculative call would decode with the
-    // target alone and the comparison would show nothing. Wait for it here, before either run.
-    if ((await loaded.engine.currentInfo()).scheduler.calibration === 'measuring') {
-      $('run-status').textContent = 'Measuring this device for the scheduler (first visit with this pair)…';
-      const stopped = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new DOMException('Stopped', 'AbortError'))));
-      await Promise.race([loaded.engine.calibrated(), stopped]);
-    }
+    // Both runs use the form's fixed γ, so a first visit's background measurement (for adaptive calls) need not
+    // finish first: it gives way to each call within one forward pass.
     if ($<HTMLInputElement>('warmup').checked) {
       $('run-status').textContent = 'Warming up (shaders compile on the first passes; not timed)…';
       for (const speculative of [false, true]) {
